@@ -1,0 +1,38 @@
+"""The ORM models of the factory. Import them from here."""
+
+from domain.models.base import Base, utcnow
+from domain.models.catalog import BomLine, Operation, Product, Routing
+from domain.models.messaging import (
+    AuditEvent,
+    ChatState,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+    ProcessedUpdate,
+)
+from domain.models.people import ROLE_RANK, Invite, Person, Role, WageMode
+from domain.models.production import (
+    OPEN_WORK_ORDER,
+    REPORTABLE_WORK_ORDER,
+    DraftStage,
+    DraftStatus,
+    OperationTask,
+    Order,
+    ReportDraft,
+    ReportSource,
+    ReportStatus,
+    TaskAssignee,
+    TaskStatus,
+    WorkOrder,
+    WorkOrderStatus,
+    WorkReport,
+)
+
+__all__ = [
+    "AuditEvent", "Base", "BomLine", "ChatState", "DraftStage", "DraftStatus", "InboxUpdate",
+    "Invite", "OPEN_WORK_ORDER", "Operation", "OperationTask", "Order", "OutboxMessage",
+    "OutboxStatus", "Person", "Priority", "ProcessedUpdate", "REPORTABLE_WORK_ORDER", "ROLE_RANK",
+    "ReportDraft", "ReportSource", "ReportStatus", "Role", "Routing", "Product", "TaskAssignee",
+    "TaskStatus", "WageMode", "WorkOrder", "WorkOrderStatus", "WorkReport", "utcnow",
+]

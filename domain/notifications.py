@@ -1,0 +1,85 @@
+"""Messages to people, as data: who, what (a message key and parameters), which buttons.
+
+The domain never writes Telegram text. It enqueues notices in the outbox, in the same
+transaction as the state change they announce; the bot renders them in the reader's language
+and a sender delivers them. A crash between commit and send delays a message, never loses it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import OutboxMessage, Priority
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a label (message key + params) and the intent it sends back."""
+
+    label: str
+    data: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for one chat. `lines` are further (key, params) paragraphs joined below it."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    buttons: list[list[Button]] = field(default_factory=list)
+    lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot put {type(value).__name__} into a notice")
+
+
+def dump(notice: Notice) -> str:
+    return json.dumps(asdict(notice), ensure_ascii=False, default=_plain)
+
+
+def load(payload: str) -> Notice:
+    raw = json.loads(payload)
+    return Notice(
+        key=raw["key"],
+        params=raw.get("params", {}),
+        buttons=[[Button(**b) for b in row] for row in raw.get("buttons", [])],
+        lines=[(k, p) for k, p in raw.get("lines", [])],
+    )
+
+
+def enqueue(
+    session: AsyncSession,
+    chat_id: int,
+    notice: Notice,
+    *,
+    lang: str,
+    priority: int = Priority.reply,
+    edit_message_id: int | None = None,
+) -> OutboxMessage:
+    """Queue a notice; with edit_message_id it replaces that message's text and buttons."""
+    payload = json.loads(dump(notice))
+    if edit_message_id is not None:
+        payload["edit_message_id"] = edit_message_id
+    message = OutboxMessage(
+        chat_id=chat_id,
+        method="edit" if edit_message_id is not None else "send",
+        payload=json.dumps(payload, ensure_ascii=False),
+        lang=lang,
+        priority=priority,
+    )
+    session.add(message)
+    return message

@@ -83,3 +83,9 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def enqueue_commands(session: AsyncSession, chat_id: int, *, role: str, lang: str) -> None:
+    """Queue the chat's command menu for this role (Telegram's setMyCommands, chat scope)."""
+    session.add(OutboxMessage(chat_id=chat_id, method="commands", lang=lang,
+                              payload=json.dumps({"role": role}), priority=Priority.notify))

@@ -1,0 +1,91 @@
+"""Composition root: the PTB Application, our inbox receiver and processor, the outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommandScopeDefault
+from telegram.ext import Application
+
+from bot.barcode import decode_image
+from bot.config import Settings
+from bot.inbox import Processor, Receiver
+from bot.render import commands_for
+from bot.sender import OutboxSender
+from domain.db import make_engine, make_sessionmaker
+from domain.migrate import upgrade
+from handlers.telegram import routes
+from handlers.telegram.scope import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    if not settings.token:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set (try `gongdan demo`, which needs none)")
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_file_url)
+        .updater(None)  # we poll ourselves, storing each update before confirming it
+        .build()
+    )
+    routes.register(application)
+    return application
+
+
+class GongdanBot:
+    """The running bot: receive → inbox → process → outbox → send, each its own task."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine | None = None,
+                 poll_timeout: int = 25) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.application = build_application(settings)
+        self.sender = OutboxSender(self.application.bot, self.sessions, settings)
+        self.processor = Processor(self.application, self.sessions, self.sender.wake,
+                                   default_lang=settings.language)
+        self.receiver = Receiver(self.application, self.sessions, self.processor.wake,
+                                 poll_timeout=poll_timeout)
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await upgrade(self.engine)
+        await self.application.initialize()
+        me = self.application.bot.bot
+        self.application.bot_data["services"] = Services(
+            rules=self.settings.rules, decode_image=decode_image,
+            bot_username=self.settings.bot_username or me.username)
+        await self.application.bot.delete_webhook()
+        for lang in ("zh", "en"):
+            await self.application.bot.set_my_commands(
+                commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=lang)
+        loop = asyncio.get_running_loop()
+        # The processor first finishes what the inbox holds from before a crash.
+        self.tasks = [loop.create_task(self.sender.run(), name="outbox-sender"),
+                      loop.create_task(self.processor.run(), name="inbox-processor"),
+                      loop.create_task(self.receiver.run(), name="receiver")]
+        log.info("Gongdan bot @%s is running", me.username)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        with suppress(Exception):
+            await self.sender.flush()
+        await self.application.shutdown()
+        await self.engine.dispose()
+
+    async def run_forever(self) -> None:
+        await self.start()
+        try:
+            await asyncio.gather(*self.tasks)
+        finally:
+            await self.stop()

@@ -1,0 +1,273 @@
+"""The message catalog: {key: {"zh": ..., "en": ...}}, and labels for enumerated values."""
+
+from __future__ import annotations
+
+CATALOG: dict[str, dict[str, str]] = {
+    # --- registration, roles, language
+    "start.need_invite": {
+        "zh": "您好！这是工单报工助手。请向班组长索取邀请码，然后发送 /start 邀请码 完成注册。",
+        "en": "Hello! This is Gongdan, the shop-floor assistant. Ask your supervisor for an "
+              "invite code, then send /start CODE to register.",
+    },
+    "auth.unregistered": {
+        "zh": "您还没有注册。请向班组长索取邀请码，然后发送 /start 邀请码。",
+        "en": "You are not registered yet. Ask your supervisor for an invite code, then send "
+              "/start CODE.",
+    },
+    "auth.forbidden": {
+        "zh": "没有权限：这个操作需要「{needed}」角色。",
+        "en": "Not allowed: this needs the {needed} role.",
+    },
+    "start.registered": {
+        "zh": "注册成功！{name}（{code}），角色：{role}。",
+        "en": "Registered! {name} ({code}), role: {role}.",
+    },
+    "start.welcome_back": {"zh": "{name}，您好（{role}）。", "en": "Hello {name} ({role})."},
+    "invite.unknown": {"zh": "邀请码无效，请检查后重试。",
+                       "en": "That invite code is not valid. Check it and try again."},
+    "invite.used": {"zh": "这个邀请码已经用过了。请向班组长索取新的邀请码。",
+                    "en": "That invite code has already been used. Ask for a new one."},
+    "invite.already_yours": {"zh": "您已经用这个邀请码注册过了。",
+                             "en": "You already registered with this invite."},
+    "invite.expired": {"zh": "邀请码已过期。请向班组长索取新的邀请码。",
+                       "en": "That invite code has expired. Ask for a new one."},
+    "invite.account_taken": {
+        "zh": "这个 Telegram 账号已绑定为 {name}（{code}）。如需更换，请联系管理员。",
+        "en": "This Telegram account is already registered as {name} ({code}). Ask an "
+              "administrator to change it.",
+    },
+    "invite.unknown_person": {"zh": "找不到工号 {person}。", "en": "No person with code {person}."},
+    "invite.bad_role": {"zh": "角色 {role} 无效，可选：{roles}。",
+                        "en": "Unknown role {role}; choose one of: {roles}."},
+    "invite.usage": {"zh": "用法：/invite 工号 [角色]，例如 /invite W01 worker",
+                     "en": "Usage: /invite PERSON_CODE [role], e.g. /invite W01 worker"},
+    "invite.issued": {
+        "zh": "已为 {name} 生成邀请（角色：{role}，{expires_at} 前有效，仅限一次）：\n{link}\n邀请码：{code}",
+        "en": "Invite for {name} (role: {role}, single use, valid until {expires_at}):\n{link}\n"
+              "Code: {code}",
+    },
+    "lang.choose": {"zh": "请选择语言 / Choose your language:",
+                    "en": "Choose your language / 请选择语言:"},
+    "lang.set": {"zh": "已切换为中文。", "en": "Language set to English."},
+    "lang.unregistered": {"zh": "注册后即可保存语言设置。",
+                          "en": "Your language choice is kept once you register."},
+    "lang.unknown": {"zh": "不支持的语言：{lang}", "en": "Unsupported language: {lang}"},
+    "lang.zh": {"zh": "中文", "en": "中文"},
+    "lang.en": {"zh": "English", "en": "English"},
+    "help.worker": {
+        "zh": "怎么报工：\n1. 拍一张流转卡的照片发给我（二维码要清楚），或直接输入卡上的编码，如 WO-000123\n"
+              "2. 点按钮选择数量，或输入数字：30 表示良品30；30 2 毛刺 表示良品30、报废2、原因毛刺\n"
+              "3. 报错了可在几分钟内点「撤销」\n\n/tasks 我的任务  /lang 切换语言  /help 帮助",
+        "en": "How to report work:\n1. Send me a photo of the travel card (QR code in focus), or "
+              "type the code printed on it, e.g. WO-000123\n2. Tap a quantity, or type it: 30 = 30 "
+              "good; 30 2 burr = 30 good, 2 scrap, reason burr\n3. Made a mistake? Tap Undo within "
+              "a few minutes\n\n/tasks my tasks  /lang language  /help help",
+    },
+    "help.supervisor": {
+        "zh": "班组长命令：\n/status 所有未完工单\n/invite 工号 [角色] 生成注册邀请\n/tasks 我的任务\n"
+              "报工：发送流转卡照片或输入编码。",
+        "en": "Supervisor commands:\n/status every open work order\n/invite CODE [role] invite "
+              "someone\n/tasks my tasks\nReport work: send a card photo or type its code.",
+    },
+    "command.unknown": {"zh": "不认识这个命令。发送 /help 查看可用命令。",
+                        "en": "Unknown command. Send /help to see what you can do."},
+    # --- scanning
+    "scan.none_found": {
+        "zh": "照片里没有找到流转卡的二维码。\n提示：靠近一点，让二维码占画面的三分之一，避免反光；"
+              "或者以「文件」形式发送原图。\n也可以直接输入卡上的编码，例如 WO-000123。",
+        "en": "I could not find a card code in that photo.\nTip: move closer so the QR code fills "
+              "a third of the frame and avoid glare, or send it as a file (uncompressed).\n"
+              "You can also type the code printed on the card, e.g. WO-000123.",
+    },
+    "scan.not_image": {"zh": "这个文件不是图片，无法识别。请发送流转卡的照片。",
+                       "en": "That file is not an image I can read. Please send a photo of the "
+                             "card."},
+    "scan.too_large": {"zh": "图片太大，无法处理。请发送普通照片。",
+                       "en": "That image is too large to process. Please send a normal photo."},
+    "scan.file_too_big": {"zh": "文件太大（超过 20 MB）。请发送普通照片。",
+                          "en": "That file is too big (over 20 MB). Please send a normal photo."},
+    "scan.several": {"zh": "照片里有多张卡，请选择要报工的那一张：",
+                     "en": "I see several cards in that photo. Which one are you reporting?"},
+    "label.invalid": {"zh": "这个码不是本厂的流转卡（{reason}），不能报工。",
+                      "en": "That code is not one of this factory's travel cards ({reason}); "
+                            "nothing was recorded."},
+    # --- cards and reports
+    "card.show": {
+        "zh": "工单 {work_order} · {product_name}\n工序 {seq} {operation_name}\n"
+              "计划 {planned}｜已到 {arrived}｜已报良品 {good}｜报废 {scrap}\n剩余 {remaining}，交期 {due_date}\n"
+              "请选择良品数量，或输入数字（如 30，或 30 2 毛刺）：",
+        "en": "Work order {work_order} · {product_name}\nOperation {seq} {operation_name}\n"
+              "Planned {planned} | arrived {arrived} | good so far {good} | scrap {scrap}\n"
+              "Left {remaining}, due {due_date}\nTap the good quantity, or type it (30, or 30 2 "
+              "burr):",
+    },
+    "card.nothing_left": {
+        "zh": "工单 {work_order} · 工序 {seq} {operation_name}\n目前没有可报的数量："
+              "已到 {arrived}，已报 {good}+{scrap}（计划 {planned}）。等上道工序流转过来再报。",
+        "en": "Work order {work_order} · operation {seq} {operation_name}\nNothing to report "
+              "yet: arrived {arrived}, reported {good}+{scrap} (planned {planned}). Wait for "
+              "the previous operation to pass pieces on.",
+    },
+    "card.choose_operation": {"zh": "工单 {work_order}：您要报哪道工序？",
+                              "en": "Work order {work_order}: which operation are you reporting?"},
+    "card.cancelled": {"zh": "已取消，没有记录任何数量。", "en": "Cancelled; nothing recorded."},
+    "card.opened": {"zh": "已打开任务卡", "en": "Task card opened"},
+    "report.how": {"zh": "发送流转卡照片，或输入卡上的编码（如 WO-000123），即可报工。",
+                   "en": "Send a photo of the travel card, or type its code (e.g. WO-000123)."},
+    "report.recorded": {
+        "zh": "✅ 已记录：{work_order} {operation} 良品 {good}。\n本工序累计良品 {total}，剩余 {remaining}。"
+              "\n{undo_until_at} 前可撤销。",
+        "en": "✅ Recorded: {work_order} {operation}, {good} good.\nOperation total {total} good, "
+              "{remaining} left.\nUndo possible until {undo_until_at}.",
+    },
+    "report.recorded_scrap": {
+        "zh": "✅ 已记录：{work_order} {operation} 良品 {good}，报废 {scrap}（{reason}）。\n"
+              "本工序累计良品 {total}，剩余 {remaining}。\n{undo_until_at} 前可撤销。",
+        "en": "✅ Recorded: {work_order} {operation}, {good} good, {scrap} scrap ({reason}).\n"
+              "Operation total {total} good, {remaining} left.\nUndo possible until "
+              "{undo_until_at}.",
+    },
+    "report.recorded_short": {"zh": "已记录 {good}", "en": "Recorded {good}"},
+    "report.work_order_done": {"zh": "🎉 工单 {work_order} 全部工序已完成。",
+                               "en": "🎉 Work order {work_order} is complete."},
+    "report.ask_reason": {"zh": "良品 {good}，报废 {scrap}。请选择报废原因，或直接输入：",
+                          "en": "{good} good, {scrap} scrap. Pick the scrap reason, or type it:"},
+    "report.type_with_scrap": {"zh": "请输入：良品数 报废数 原因，例如：28 2 毛刺",
+                               "en": "Type: good scrap reason, for example: 28 2 burr"},
+    "report.type_with_scrap_short": {"zh": "请输入数量和原因", "en": "Type the numbers and reason"},
+    "report.unknown_work_order": {"zh": "找不到工单 {work_order}。请核对卡上的编码。",
+                                  "en": "There is no work order {work_order}. Check the code on "
+                                        "the card."},
+    "report.unknown_operation": {"zh": "工单 {work_order} 没有工序 {seq}。",
+                                 "en": "Work order {work_order} has no operation {seq}."},
+    "report.unknown_task": {"zh": "找不到这个任务。", "en": "That task does not exist."},
+    "report.work_order_closed": {
+        "zh": "工单 {work_order} 当前状态为「{status}」，不能报工。",
+        "en": "Work order {work_order} is {status}; it cannot take reports.",
+    },
+    "report.not_your_operation": {
+        "zh": "您没有被分配到工单 {work_order} 的「{operation}」工序，也没有这道工序的技能，不能报工。请联系班组长。",
+        "en": "You are not assigned to, or skilled for, {operation} on {work_order}, so you "
+              "cannot report it. Ask your supervisor.",
+    },
+    "report.no_operation_for_you": {
+        "zh": "工单 {work_order} 没有您可以报的工序（未分配且无对应技能）。请联系班组长。",
+        "en": "Work order {work_order} has no operation you are assigned to or skilled for. "
+              "Ask your supervisor.",
+    },
+    "report.all_done": {"zh": "工单 {work_order} 您负责的工序都已完成。",
+                        "en": "Your operations on {work_order} are all done."},
+    "report.flow_exceeded": {
+        "zh": "不能报 {amount} 件：上道工序只流转过来 {arrived} 件，本工序已报 {done} 件，最多还能报 {limit} 件。什么都没有记录。",
+        "en": "Cannot report {amount}: only {arrived} pieces have arrived from the previous "
+              "operation and {done} are already reported here, so at most {limit} more. "
+              "Nothing was recorded.",
+    },
+    "report.over_planned": {
+        "zh": "不能报 {amount} 件：计划 {planned} 件（允许超出 {tolerance}%），已报 {done} 件，最多还能报 {limit} 件。什么都没有记录。",
+        "en": "Cannot report {amount}: planned {planned} (tolerance {tolerance}%), {done} "
+              "already reported, so at most {limit} more. Nothing was recorded.",
+    },
+    "report.negative": {"zh": "数量不能是负数。", "en": "Quantities cannot be negative."},
+    "report.zero": {"zh": "数量不能为 0。", "en": "The quantity cannot be 0."},
+    "report.too_large": {"zh": "数量太大（上限 {limit}）。", "en": "That number is too large "
+                                                               "(limit {limit})."},
+    "report.card_used": {"zh": "这张任务卡已经报过了，不会重复记录。要再报请重新扫码。",
+                         "en": "That card was already reported; nothing was recorded twice. "
+                               "Scan again to report more."},
+    "report.card_stale": {"zh": "这张任务卡已失效（已取消或有更新的扫码）。请重新扫码。",
+                          "en": "That card is no longer open (cancelled or replaced by a newer "
+                                "scan). Please scan again."},
+    "report.card_not_yours": {"zh": "这不是您的任务卡。", "en": "That card is not yours."},
+    "report.reason_missing": {"zh": "请输入报废原因。", "en": "Please give the scrap reason."},
+    "qty.empty": {"zh": "请输入数量。", "en": "Please type a quantity."},
+    "qty.not_whole": {"zh": "「{text}」不是有效的件数。请输入整数，例如 30，或 30 2 毛刺。",
+                      "en": "\"{text}\" is not a number of pieces. Type a whole number, "
+                            "e.g. 30, or 30 2 burr."},
+    "text.scan_first": {"zh": "请先拍流转卡或输入工单编码，再输入数量。",
+                        "en": "Scan the card or type its code first, then the quantity."},
+    "text.not_understood": {"zh": "没看懂。发送流转卡照片或输入编码报工，/help 查看帮助。",
+                            "en": "I did not understand. Send a card photo or type its code to "
+                                  "report; /help for help."},
+    "undo.done": {
+        "zh": "↩️ 已撤销：{work_order} {operation} 良品 {good}，报废 {scrap}。本工序累计良品 {total}，剩余 {remaining}。",
+        "en": "↩️ Undone: {work_order} {operation}, {good} good, {scrap} scrap. Operation total "
+              "{total} good, {remaining} left.",
+    },
+    "undo.done_short": {"zh": "已撤销", "en": "Undone"},
+    "undo.not_yours": {"zh": "只能撤销自己的报工。", "en": "You can only undo your own reports."},
+    "undo.already": {"zh": "这条报工已经撤销过了。", "en": "That report was already undone."},
+    "undo.expired": {"zh": "撤销时间已过（{minutes} 分钟内有效）。如需更正请联系班组长。",
+                     "en": "Too late to undo (allowed within {minutes} minutes). Ask your "
+                           "supervisor to correct it."},
+    "undo.consumed": {"zh": "不能撤销：下道工序（{next_operation}）已经用了这些件。请联系班组长。",
+                      "en": "Cannot undo: the next operation ({next_operation}) already used "
+                            "these pieces. Ask your supervisor."},
+    "button.invalid": {"zh": "这个按钮无效或已过期。", "en": "That button is invalid or expired."},
+    # --- lists
+    "tasks.none": {"zh": "目前没有您可以报工的任务。", "en": "You have no tasks to report on now."},
+    "tasks.header": {"zh": "我的任务（{count}）：", "en": "My tasks ({count}):"},
+    "tasks.item": {"zh": "• {work_order} {product} · {seq} {operation}：已到 {arrived}，已报 {good}，剩余 {remaining}，交期 {due}",
+                   "en": "• {work_order} {product} · {seq} {operation}: arrived {arrived}, "
+                         "good {good}, left {remaining}, due {due}"},
+    "tasks.shown": {"zh": "我的任务", "en": "My tasks"},
+    "status.none": {"zh": "没有未完成的工单。", "en": "No open work orders."},
+    "status.header": {"zh": "未完成工单（{count}）：", "en": "Open work orders ({count}):"},
+    "status.work_order": {"zh": "\n{work_order} {product} ×{quantity}，交期 {due}，{status}",
+                          "en": "\n{work_order} {product} ×{quantity}, due {due}, {status}"},
+    "status.operation": {"zh": "  {seq} {operation}：良品 {good}/{planned}，报废 {scrap}，已到 {arrived}（{status}）",
+                         "en": "  {seq} {operation}: good {good}/{planned}, scrap {scrap}, "
+                               "arrived {arrived} ({status})"},
+    "errors.internal": {"zh": "出了点问题，这条消息没有处理成功。请稍后再试。",
+                        "en": "Something went wrong; that message was not processed. Please "
+                              "try again."},
+    # --- buttons
+    "btn.all_left": {"zh": "全部剩余 {n}", "en": "All left: {n}"},
+    "btn.qty": {"zh": "{n}", "en": "{n}"},
+    "btn.scrap": {"zh": "有报废…", "en": "With scrap…"},
+    "btn.cancel": {"zh": "取消", "en": "Cancel"},
+    "btn.undo": {"zh": "撤销", "en": "Undo"},
+    "btn.my_tasks": {"zh": "我的任务", "en": "My tasks"},
+    "btn.report_task": {"zh": "报工 {work_order} {operation}（剩 {left}）",
+                        "en": "Report {work_order} {operation} ({left} left)"},
+    "btn.operation": {"zh": "{seq} {operation}（剩 {left}）", "en": "{seq} {operation} ({left} left)"},
+    "btn.code": {"zh": "{code}", "en": "{code}"},
+}
+
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "role": {
+        "worker": {"zh": "工人", "en": "worker"},
+        "qc": {"zh": "质检员", "en": "QC inspector"},
+        "supervisor": {"zh": "班组长", "en": "supervisor"},
+        "manager": {"zh": "厂长", "en": "manager"},
+        "admin": {"zh": "管理员", "en": "administrator"},
+    },
+    "status": {
+        "draft": {"zh": "草稿", "en": "draft"},
+        "released": {"zh": "已下达", "en": "released"},
+        "in_progress": {"zh": "生产中", "en": "in progress"},
+        "done": {"zh": "已完工", "en": "done"},
+        "closed": {"zh": "已关闭", "en": "closed"},
+        "on_hold": {"zh": "暂停", "en": "on hold"},
+        "cancelled": {"zh": "已取消", "en": "cancelled"},
+        "waiting": {"zh": "等待", "en": "waiting"},
+        "ready": {"zh": "可开工", "en": "ready"},
+        "blocked": {"zh": "停线", "en": "blocked"},
+    },
+    "reason": {
+        "burr": {"zh": "毛刺", "en": "burr"},
+        "dimension": {"zh": "尺寸不良", "en": "dimension"},
+        "appearance": {"zh": "外观不良", "en": "appearance"},
+        "function": {"zh": "功能不良", "en": "function"},
+        "material": {"zh": "来料不良", "en": "material"},
+        "other": {"zh": "其他", "en": "other"},
+        "empty": {"zh": "空码", "en": "empty code"},
+        "foreign": {"zh": "不是工单码", "en": "not a Gongdan code"},
+        "version": {"zh": "不支持的版本", "en": "unsupported version"},
+        "malformed": {"zh": "格式错误", "en": "malformed"},
+    },
+}
+
+# Defect reasons as button labels.
+for _reason, _names in LABELS["reason"].items():
+    CATALOG[f"reason.{_reason}"] = _names

@@ -1,0 +1,73 @@
+"""Settings from the environment (see the README for each variable)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from domain.db import default_url
+from domain.rules import FactoryRules
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = None
+    api_base_url: str = TELEGRAM_API
+    file_base_url: str | None = None
+    database_url: str = field(default_factory=default_url)
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    bot_username: str | None = None
+    # Outbound pacing (Telegram: ~30 msg/s per bot, ~1/s per private chat, 20/min per group).
+    send_rate: float = 30.0
+    chat_rate: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: int = 20
+    photo_dir: str = "var/photos"
+    rules: FactoryRules = field(default_factory=FactoryRules)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def bot_base_url(self) -> str:
+        return self.api_base_url.rstrip("/") + "/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return (self.file_base_url or self.api_base_url.rstrip("/") + "/file").rstrip("/") + "/bot"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        timezone = env.get("GONGDAN_TIMEZONE", "Asia/Shanghai")
+        ZoneInfo(timezone)  # fail early on a typo
+        language = env.get("GONGDAN_LANGUAGE", "zh")
+        if language not in ("zh", "en"):
+            raise SystemExit(f"GONGDAN_LANGUAGE must be zh or en, not {language!r}")
+        rules = FactoryRules(
+            tolerance_pct=Decimal(env.get("GONGDAN_TOLERANCE_PCT", "5")),
+            undo_window=timedelta(minutes=float(env.get("GONGDAN_UNDO_MINUTES", "10"))),
+            invite_ttl=timedelta(days=float(env.get("GONGDAN_INVITE_DAYS", "7"))),
+            timezone=timezone,
+            default_language=language,
+        )
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
+            file_base_url=env.get("TELEGRAM_FILE_BASE_URL") or None,
+            database_url=env.get("DATABASE_URL") or default_url(),
+            timezone=timezone,
+            language=language,
+            bot_username=env.get("GONGDAN_BOT_USERNAME") or None,
+            send_rate=float(env.get("GONGDAN_SEND_RATE", "30")),
+            chat_rate=float(env.get("GONGDAN_CHAT_RATE", "1")),
+            photo_dir=env.get("GONGDAN_PHOTO_DIR", "var/photos"),
+            rules=rules,
+        )

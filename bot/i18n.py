@@ -1,0 +1,49 @@
+"""Every message in Chinese (zh-Hans) and English. Keys are the contract with the domain."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.catalog import CATALOG, LABELS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def label(group: str, value: Any, lang: str) -> str:
+    """Localised name of a role, status, defect reason...; the raw value when unknown."""
+    entry = LABELS.get(group, {}).get(str(value))
+    return entry[lang] if entry else str(value)
+
+
+def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
+    out = dict(params)
+    for name, value in params.items():
+        if name.endswith("_at") and isinstance(value, str):
+            out[name] = datetime.fromisoformat(value).astimezone(zone).strftime("%m-%d %H:%M")
+        elif name in ("role", "needed"):
+            out[name] = label("role", value, lang)
+        elif name == "status":
+            out[name] = label("status", value, lang)
+        elif name == "reason" and isinstance(value, str):
+            out[name] = label("reason", value, lang)
+    return out
+
+
+def render_text(key: str, lang: str, params: dict[str, Any] | None = None,
+                zone: ZoneInfo = DEFAULT_ZONE) -> str:
+    entry = CATALOG.get(key)
+    if entry is None:
+        log.error("message key %r missing from the catalog", key)
+        entry = CATALOG["errors.internal"]
+    template = entry.get(lang) or entry["en"]
+    values = _localise(params or {}, lang, zone)
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        log.exception("message %r lacks parameters %s", key, sorted(values))
+        return template

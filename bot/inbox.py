@@ -1,0 +1,255 @@
+"""Inbound, nothing lost and applied once.
+
+The receiver long-polls getUpdates itself and writes each raw update to the inbox table; only
+after that commit does it ask for the next batch, which is what confirms the previous one to
+Telegram. The processor feeds stored updates to the PTB Application, one transaction per update:
+the handler's effects, its outbox messages and the update's idempotency key commit together. On
+start it finishes whatever the inbox still holds, so `kill -9` at any point loses nothing and
+applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.i18n import render_text
+from domain.models import InboxUpdate, ProcessedUpdate
+from domain.notifications import Notice, enqueue
+from domain.reporting import ConcurrentChange
+from handlers.telegram.scope import UpdateScope, current_scope
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+MAX_ATTEMPTS = 5
+
+
+def chat_of(raw: dict[str, Any]) -> int | None:
+    for kind in ("message", "edited_message", "channel_post"):
+        if kind in raw:
+            return int(raw[kind]["chat"]["id"])
+    if "callback_query" in raw:
+        query = raw["callback_query"]
+        message = query.get("message")
+        return int(message["chat"]["id"]) if message else int(query["from"]["id"])
+    if "my_chat_member" in raw:
+        return int(raw["my_chat_member"]["chat"]["id"])
+    return None
+
+
+async def store_updates(sessions: async_sessionmaker[AsyncSession],
+                        raws: list[dict[str, Any]]) -> None:
+    """Write raw updates to the inbox; a redelivered one is already there and stays as it was."""
+    if not raws:
+        return
+    rows = [{"update_id": int(r["update_id"]), "chat_id": chat_of(r),
+             "payload": json.dumps(r, ensure_ascii=False), "received_at": datetime.now(UTC),
+             "attempts": 0} for r in raws]
+    async with sessions() as session, session.begin():
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing())
+
+
+class Receiver:
+    """Our own getUpdates loop (PTB's stock polling confirms before the handlers ran)."""
+
+    def __init__(self, application: Application, sessions: async_sessionmaker[AsyncSession],
+                 on_stored: Callable[[], None], poll_timeout: int = 25) -> None:
+        self.application = application
+        self.sessions = sessions
+        self.on_stored = on_stored
+        self.poll_timeout = poll_timeout
+        self.offset: int | None = None
+
+    async def run(self) -> None:
+        bot = self.application.bot
+        backoff = 1.0
+        while True:
+            try:
+                params: dict[str, Any] = {"timeout": self.poll_timeout,
+                                          "allowed_updates": ALLOWED_UPDATES}
+                if self.offset is not None:
+                    params["offset"] = self.offset
+                raws = await bot.do_api_request(
+                    "get_updates", api_kwargs=params,
+                    read_timeout=self.poll_timeout + 10)
+            except RetryAfter as error:
+                await asyncio.sleep(float(error.retry_after if isinstance(error.retry_after, int)
+                                          else error.retry_after.total_seconds()))
+                continue
+            except (NetworkError, TelegramError) as error:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            backoff = 1.0
+            if not raws:
+                continue
+            await store_updates(self.sessions, list(raws))
+            # Only now may Telegram forget them: the next call carries this offset.
+            self.offset = max(int(r["update_id"]) for r in raws) + 1
+            self.on_stored()
+
+
+class Processor:
+    """Applies stored updates: in order within a chat, chats side by side."""
+
+    def __init__(self, application: Application, sessions: async_sessionmaker[AsyncSession],
+                 on_committed: Callable[[], None], lanes: int = 8,
+                 default_lang: str = "zh") -> None:
+        self.application = application
+        self.default_lang = default_lang
+        self.sessions = sessions
+        self.on_committed = on_committed
+        self.lanes = lanes
+        self.wakeup = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    def wake(self) -> None:
+        self.wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            self.wakeup.clear()
+            handled = await self.drain_once()
+            if handled == 0:
+                self.idle.set()
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+                self.idle.clear()
+
+    async def drain_once(self, batch: int = 500) -> int:
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(InboxUpdate.update_id, InboxUpdate.chat_id)
+                .where(InboxUpdate.processed_at.is_(None))
+                .order_by(InboxUpdate.update_id).limit(batch))).all()
+        if not rows:
+            return 0
+        by_chat: dict[int | None, list[int]] = defaultdict(list)
+        for update_id, chat_id in rows:
+            by_chat[chat_id].append(update_id)
+        semaphore = asyncio.Semaphore(self.lanes)
+
+        async def lane(update_ids: list[int]) -> None:
+            async with semaphore:
+                for update_id in update_ids:
+                    if not await self.process(update_id):
+                        # Keep the chat's order: later updates wait for this one's retry.
+                        await asyncio.sleep(0.2)
+                        return
+
+        await asyncio.gather(*(lane(ids) for ids in by_chat.values()))
+        return len(rows)
+
+    async def process(self, update_id: int) -> bool:
+        """Apply one stored update; False when it failed and will be retried."""
+        key = f"u:{update_id}"
+        for _ in range(5):
+            try:
+                outcome = await self._apply(update_id, key)
+                break
+            except ConcurrentChange:
+                continue  # somebody changed the task meanwhile: read again and re-apply
+        else:
+            outcome = _FAILED
+        if outcome is _FAILED:
+            return False
+        if outcome is not None:
+            await self._answer_callback(*outcome)
+        self.on_committed()
+        return True
+
+    async def _apply(self, update_id: int, key: str) -> Any:
+        async with self.sessions() as session:
+            row = await session.get(InboxUpdate, update_id)
+            if row is None or row.processed_at is not None:
+                return None
+            raw = json.loads(row.payload)
+        update = Update.de_json(raw, self.application.bot)
+        now = datetime.now(UTC)
+        async with self.sessions() as session:
+            scope = UpdateScope(session=session, key=key, now=now)
+            token = current_scope.set(scope)
+            try:
+                async with session.begin():
+                    await self.application.process_update(update)
+                    if scope.failure is not None:
+                        raise scope.failure
+                    if await session.get(ProcessedUpdate, key) is not None:
+                        # Applied before (a redelivery that slipped past the inbox): drop effects.
+                        raise _AlreadyApplied
+                    session.add(ProcessedUpdate(key=key, processed_at=now))
+                    await session.execute(update_inbox(update_id, processed_at=now))
+            except _AlreadyApplied:
+                await self._mark_done(update_id, now)
+                return None
+            except ConcurrentChange:
+                raise
+            except Exception as error:
+                await self._failed(update_id, error)
+                return _FAILED
+            finally:
+                current_scope.reset(token)
+        query = update.callback_query
+        if query is None:
+            return None
+        notice, lang = scope.callback_answer or (None, "zh")
+        text = render_text(notice.key, lang, notice.params) if notice else ""
+        return query.id, text, lang
+
+    async def _answer_callback(self, query_id: str, text: str, _lang: str) -> None:
+        # Answered right after the commit: the spinner stops and the answer tells the truth.
+        try:
+            await self.application.bot.answer_callback_query(query_id, text=text[:200] or None)
+        except BadRequest:
+            pass  # too old (a redelivery after a restart): the outbox message still tells them
+        except TelegramError as error:
+            log.info("could not answer callback %s: %s", query_id, error)
+
+    async def _mark_done(self, update_id: int, now: datetime) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(update_inbox(update_id, processed_at=now))
+
+    async def _failed(self, update_id: int, error: BaseException) -> None:
+        log.exception("update %s failed", update_id, exc_info=error)
+        async with self.sessions() as session, session.begin():
+            row = await session.get(InboxUpdate, update_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.error = f"{type(error).__name__}: {error}"[:2000]
+            if row.attempts >= MAX_ATTEMPTS:
+                # Park it rather than block the chat forever; the error stays for the operator,
+                # and the person is told that this one did not go through.
+                row.processed_at = datetime.now(UTC)
+                if row.chat_id is not None:
+                    enqueue(session, row.chat_id, Notice("errors.internal"),
+                            lang=self.default_lang)
+
+
+class _AlreadyApplied(Exception):
+    pass
+
+
+_FAILED = object()
+
+
+def update_inbox(update_id: int, **values: Any) -> Any:
+    return update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(**values)

@@ -1,0 +1,427 @@
+"""Synthetic phone photos of travel cards, as Telegram delivers them.
+
+Used by the demo, the tests and the decoding benchmark. A photo puts the card on a desk,
+tilts it in perspective, turns it, lights it unevenly, adds a glare spot, blur and sensor
+noise, and re-encodes it the way Telegram does (longest side 1280 or 800 px, JPEG ~80-87).
+Everything is drawn from `random.Random(seed)`, so a seed always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+import random
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
+
+from bot.labels import Card, CardOperation, qr_modules, render_card
+from domain.payload import work_order_code
+
+Quad = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class _Style:
+    """Ranges the random scene is drawn from, per difficulty."""
+
+    long_sides: tuple[int, ...]  # Telegram's photo sizes
+    fill: tuple[float, float]  # card size relative to the frame
+    keystone: tuple[float, float]  # perspective: how much narrower the far edge is
+    tilt_deg: float  # in-plane rotation, either way
+    quarter_turn: float  # chance the card lies sideways or upside down
+    blur: tuple[float, float]  # Gaussian radius, px
+    motion: float  # chance of a short shake blur
+    noise: tuple[float, float]  # sensor noise sigma, grey levels
+    light: tuple[float, float]  # overall exposure
+    glare: tuple[float, float]  # peak brightness added by the glare spot
+    glare_on_code: float  # chance the glare spot is aimed at the QR
+
+
+STYLES = {
+    "easy": _Style((1280,), (0.75, 0.92), (0.0, 0.05), 4, 0.1, (0.2, 0.7), 0.0,
+                   (2, 4), (0.85, 1.05), (0, 60), 0.0),
+    "normal": _Style((1280, 1280, 800), (0.55, 0.88), (0.03, 0.12), 12, 0.25, (0.5, 1.4), 0.15,
+                     (3, 7), (0.55, 1.0), (40, 150), 0.25),
+    "hard": _Style((1280, 800), (0.32, 0.6), (0.06, 0.18), 25, 0.3, (1.0, 2.2), 0.4,
+                   (6, 12), (0.3, 0.6), (120, 230), 0.5),
+}
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the simulator knows about the code in a photo it made."""
+
+    qr_module_px: float  # size of one QR module in the delivered JPEG
+    qr_in_frame: bool
+    glare_on_qr: float  # glare brightness added at the QR, 0-255
+    blur_px: float  # focus blur radius (plus 2 px when the hand shook)
+    exposure: float
+
+
+@dataclass(frozen=True)
+class CorpusItem:
+    name: str
+    jpeg: bytes
+    expected: str | None  # the payload the photo carries, None for photos without a code
+    readable: bool  # carries a code that is resolvable in the pixels
+    difficulty: str  # easy | normal | hard | none
+    info: PhotoInfo | None = None
+
+
+def phone_photo(card_image: Image.Image, seed: int, difficulty: str = "normal") -> bytes:
+    """JPEG bytes of a simulated phone photo of `card_image`."""
+    return _photo(card_image, seed, difficulty)[0]
+
+
+# --- the scene ------------------------------------------------------------------------------
+
+
+def _photo(card_image: Image.Image, seed: int, difficulty: str) -> tuple[bytes, PhotoInfo]:
+    if difficulty not in STYLES:
+        raise ValueError(f"difficulty must be one of {', '.join(STYLES)}: {difficulty!r}")
+    style = STYLES[difficulty]
+    rng = random.Random(f"{difficulty}:{seed}")
+
+    long_side = rng.choice(style.long_sides)
+    frame = (long_side, long_side * 3 // 4) if rng.random() < 0.5 else (long_side * 3 // 4, long_side)
+    turns = rng.choice((1, 2, 3)) if rng.random() < style.quarter_turn else 0
+
+    quad, scale = _placement(card_image.size, frame, turns, style, rng)
+    size = (max(1, round(card_image.width * scale)), max(1, round(card_image.height * scale)))
+    sheet = _paper(card_image.convert("L").resize(size, Image.Resampling.LANCZOS), rng)
+    to_sheet = _homography(quad, _corners(sheet.size))  # frame -> sheet, what PIL wants
+    photo = _desk(frame, rng)
+    flat = sheet.transform(frame, Image.Transform.PERSPECTIVE, to_sheet, Image.Resampling.BICUBIC)
+    mask = Image.new("L", sheet.size, 255).transform(frame, Image.Transform.PERSPECTIVE, to_sheet,
+                                                     Image.Resampling.BILINEAR)
+    photo = _with_shadow(photo, mask, rng)
+    photo.paste(flat, (0, 0), mask)
+
+    qr_quad = _qr_quad(card_image, quad, sheet.size)
+    photo = _lighting(photo, rng, style)
+    photo, glare_on_qr = _glare(photo, rng, style, qr_quad)
+    photo = _optics(photo, rng, style)
+    photo = _sensor_noise(photo, rng, style)
+
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=rng.randint(80, 87), subsampling=2)
+    return out.getvalue(), _info(qr_quad, frame, glare_on_qr, card_image)
+
+
+def _paper(grey: Image.Image, rng: random.Random) -> Image.Image:
+    """The printed card in colour: slightly tinted paper, toner that is not quite black."""
+    level = rng.randint(228, 252)
+    white = (level, level - rng.randint(0, 4), level - rng.randint(2, 12))
+    ink = tuple([rng.randint(15, 45)] * 3)
+    return ImageOps.colorize(grey, black=ink, white=white)
+
+
+def _corners(size: tuple[int, int]) -> Quad:
+    w, h = size
+    return [(0, 0), (w, 0), (w, h), (0, h)]
+
+
+def _placement(
+    size: tuple[int, int], frame: tuple[int, int], turns: int, style: _Style, rng: random.Random
+) -> tuple[Quad, float]:
+    """Where the sheet's corners land in the frame, and the scale to pre-shrink it to."""
+    w, h = size
+    fw, fh = frame
+    bw, bh = (h, w) if turns % 2 else (w, h)
+    scale = rng.uniform(*style.fill) * min(fw / bw, fh / bh)
+    cx = fw / 2 + rng.uniform(-0.5, 0.5) * max(0.0, fw - bw * scale)
+    cy = fh / 2 + rng.uniform(-0.5, 0.5) * max(0.0, fh - bh * scale)
+    angle = math.radians(90 * turns + rng.uniform(-style.tilt_deg, style.tilt_deg))
+    half_w, half_h = w * scale / 2, h * scale / 2
+    k = rng.uniform(*style.keystone)
+    far_edge = rng.randrange(4)  # which edge is further from the lens, so shorter
+    quad = []
+    for i, (sx, sy) in enumerate([(-1, -1), (1, -1), (1, 1), (-1, 1)]):
+        px, py = sx * half_w, sy * half_h
+        if far_edge in (0, 2) and (sy < 0) == (far_edge == 0):
+            px *= 1 - k
+        elif far_edge in (1, 3) and (sx > 0) == (far_edge == 1):
+            py *= 1 - k
+        px += rng.uniform(-1, 1) * k * half_w * 0.3
+        py += rng.uniform(-1, 1) * k * half_h * 0.3
+        quad.append((cx + px * math.cos(angle) - py * math.sin(angle),
+                     cy + px * math.sin(angle) + py * math.cos(angle)))
+    return quad, scale
+
+
+def _homography(src: Quad, dst: Quad) -> tuple[float, ...]:
+    """The 8 perspective coefficients mapping points of `src` onto `dst`."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(src, dst, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -x * u, -y * u])
+        rhs.append(u)
+        rows.append([0, 0, 0, x, y, 1, -x * v, -y * v])
+        rhs.append(v)
+    return tuple(_solve(rows, rhs))
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (8x8: no need for numpy)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col:
+                f = m[r][col] / m[col][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def _apply(h: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f, g, k = h
+    z = g * x + k * y + 1
+    return (a * x + b * y + c) / z, (d * x + e * y + f) / z
+
+
+# --- the desk and the light -----------------------------------------------------------------
+
+_DESKS = [
+    ((150, 105, 70), 18, "grain"),  # wooden bench
+    ((120, 124, 128), 10, None),  # steel table
+    ((40, 95, 70), 8, "grid"),  # green cutting mat
+    ((35, 40, 60), 8, None),  # blue ESD mat
+    ((205, 200, 190), 8, None),  # pale desk: little contrast with the paper
+    ((170, 150, 120), 14, "grain"),  # cardboard
+]
+
+
+def _desk(frame: tuple[int, int], rng: random.Random) -> Image.Image:
+    base, blotch, pattern = rng.choice(_DESKS)
+    base = tuple(max(0, min(255, c + rng.randint(-15, 15))) for c in base)
+    desk = Image.new("RGB", frame, base)
+    # Low-frequency blotches: random values on a coarse grid, smoothly enlarged.
+    coarse = _uniform_noise((max(2, frame[0] // 64), max(2, frame[1] // 64)), rng)
+    blotches = coarse.resize(frame, Image.Resampling.BICUBIC).point(
+        lambda v: 128 + (v - 128) * blotch // 64)
+    desk = ImageChops.add(desk, Image.merge("RGB", [blotches] * 3), offset=-128)
+    draw = ImageDraw.Draw(desk)
+    if pattern == "grain":
+        for _ in range(rng.randint(30, 60)):
+            y = rng.uniform(0, frame[1])
+            shade = tuple(max(0, c - rng.randint(10, 35)) for c in base)
+            draw.line((0, y, frame[0], y + rng.uniform(-40, 40)), fill=shade,
+                      width=rng.randint(1, 3))
+    elif pattern == "grid":
+        step = rng.randint(30, 45)
+        line = tuple(min(255, c + 60) for c in base)
+        for x in range(0, frame[0], step):
+            draw.line((x, 0, x, frame[1]), fill=line)
+        for y in range(0, frame[1], step):
+            draw.line((0, y, frame[0], y), fill=line)
+    for _ in range(rng.randint(0, 3)):  # clutter: a tool, a part, a cup
+        x, y = rng.uniform(0, frame[0]), rng.uniform(0, frame[1])
+        r = rng.uniform(20, 90)
+        colour = tuple(rng.randint(0, 255) for _ in range(3))
+        if rng.random() < 0.5:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+        else:
+            draw.rectangle((x - r, y - r / 3, x + r, y + r / 3), fill=colour)
+    return desk
+
+
+def _with_shadow(photo: Image.Image, mask: Image.Image, rng: random.Random) -> Image.Image:
+    dx, dy = rng.randint(-12, 12), rng.randint(2, 16)
+    shadow = ImageChops.offset(mask, dx, dy).filter(ImageFilter.GaussianBlur(rng.uniform(6, 14)))
+    shade = shadow.point(lambda v: 255 - v * 90 // 255)
+    return ImageChops.multiply(photo, Image.merge("RGB", [shade] * 3))
+
+
+def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Image:
+    """Uneven light falling off across the frame, a colour cast, and the overall exposure."""
+    exposure = rng.uniform(*style.light)
+    falloff = rng.uniform(0.15, 0.45)
+    # Rotate a ramp and keep its middle, which the rotation always covers.
+    ramp = Image.linear_gradient("L").rotate(rng.uniform(0, 360), Image.Resampling.BILINEAR)
+    ramp = ramp.crop((38, 38, 218, 218)).resize(photo.size, Image.Resampling.BILINEAR)
+    cast = (rng.uniform(0.92, 1.05), 1.0, rng.uniform(0.85, 1.05))  # tungsten or daylight
+    bands = []
+    for gain in cast:
+        lo, hi = exposure * gain * (1 - falloff), exposure * gain
+        bands.append(ramp.point(lambda v, lo=lo, hi=hi: min(255, int(255 * (lo + (hi - lo) * v / 255)))))
+    return ImageChops.multiply(photo, Image.merge("RGB", bands))
+
+
+def _glare(
+    photo: Image.Image, rng: random.Random, style: _Style, qr_quad: Quad
+) -> tuple[Image.Image, float]:
+    """A soft bright spot, as from a ceiling lamp on glossy paper; returns its strength at the QR."""
+    strength = rng.uniform(*style.glare)
+    if strength < 5:
+        return photo, 0.0
+    w, h = photo.size
+    radius = rng.uniform(0.06, 0.16) * max(w, h)
+    if rng.random() < style.glare_on_code:
+        cx, cy = _centre(qr_quad)
+        cx, cy = cx + rng.uniform(-0.5, 0.5) * radius, cy + rng.uniform(-0.5, 0.5) * radius
+    else:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    aspect = rng.uniform(0.5, 1.0)
+    blob = ImageOps.invert(Image.radial_gradient("L"))  # 255 in the centre, 0 at radius 128
+    blob = blob.point(lambda v: int(strength * min(1.0, 1.3 * (v / 255) ** 3)))  # a flat hot core
+    size = (max(1, int(2 * radius)), max(1, int(2 * radius * aspect)))
+    blob = blob.resize(size, Image.Resampling.BILINEAR)
+    layer = Image.new("L", photo.size, 0)
+    layer.paste(blob, (int(cx - size[0] / 2), int(cy - size[1] / 2)))
+    photo = ImageChops.add(photo, Image.merge("RGB", [layer] * 3))
+    qx, qy = _centre(qr_quad)
+    at_qr = layer.getpixel((int(min(max(qx, 0), w - 1)), int(min(max(qy, 0), h - 1))))
+    return photo, float(at_qr)
+
+
+def _optics(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Image:
+    """Focus blur, sometimes a short shake, and the phone's own sharpening."""
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(*style.blur)))
+    if rng.random() < style.motion:
+        photo = photo.filter(_shake_kernel(rng.randrange(4)))
+    if rng.random() < 0.5:
+        photo = photo.filter(ImageFilter.UnsharpMask(radius=2, percent=rng.randint(40, 90), threshold=2))
+    return photo
+
+
+def _shake_kernel(direction: int) -> ImageFilter.Kernel:
+    k = [0.0] * 25
+    for i in range(5):
+        r, c = [(2, i), (i, 2), (i, i), (i, 4 - i)][direction]
+        k[r * 5 + c] = 1.0
+    return ImageFilter.Kernel((5, 5), k, scale=5)
+
+
+def _sensor_noise(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Image:
+    sigma = rng.uniform(*style.noise)
+    luma = _gaussian_noise(photo.size, sigma, rng)
+    chroma = _gaussian_noise(photo.size, sigma / 2, rng)
+    return ImageChops.add(photo, Image.merge("RGB", [luma, ImageChops.add(luma, chroma, offset=-128), luma]),
+                          offset=-128)
+
+
+def _uniform_noise(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+
+
+def _gaussian_noise(size: tuple[int, int], sigma: float, rng: random.Random) -> Image.Image:
+    """Noise centred on 128: uniform bytes shaped through the inverse normal CDF."""
+    nd = NormalDist(128, max(sigma, 0.01))
+    lut = [max(0, min(255, round(nd.inv_cdf((i + 0.5) / 256)))) for i in range(256)]
+    return _uniform_noise(size, rng).point(lut)
+
+
+# --- what the simulator knows ---------------------------------------------------------------
+
+
+def _qr_quad(card_image: Image.Image, quad: Quad, sheet_size: tuple[int, int]) -> Quad:
+    """Where the card's main QR ended up in the frame."""
+    box = next((b for kind, _, b in card_image.info.get("codes", []) if kind == "qr"), None)
+    if box is None:
+        return []
+    to_frame = _homography(_corners(sheet_size), quad)
+    sx, sy = sheet_size[0] / card_image.width, sheet_size[1] / card_image.height
+    left, top, right, bottom = box
+    return [_apply(to_frame, x * sx, y * sy) for x, y in
+            [(left, top), (right, top), (right, bottom), (left, bottom)]]
+
+
+def _centre(quad: Quad) -> tuple[float, float]:
+    if not quad:
+        return 0.0, 0.0
+    return sum(p[0] for p in quad) / len(quad), sum(p[1] for p in quad) / len(quad)
+
+
+def _info(qr_quad: Quad, frame: tuple[int, int], glare_on_qr: float,
+          card_image: Image.Image) -> PhotoInfo:
+    if not qr_quad:
+        return PhotoInfo(0.0, False, glare_on_qr)
+    payload = next(p for kind, p, _ in card_image.info["codes"] if kind == "qr")
+    sides = [math.dist(qr_quad[i], qr_quad[(i + 1) % 4]) for i in range(4)]
+    module = min(sides) / qr_modules(payload)
+    inside = all(0 <= x < frame[0] and 0 <= y < frame[1] for x, y in qr_quad)
+    return PhotoInfo(module, inside, glare_on_qr)
+
+
+# --- a corpus for tests and the benchmark ---------------------------------------------------
+
+_PRODUCTS = [
+    ("P-GEAR-40", "齿轮轴 Gear shaft 40T"),
+    ("P-BRK-02", "支架 Bracket, zinc plated"),
+    ("P-HSG-7", "注塑外壳 Housing ABS black"),
+    ("P-PCB-11", "控制板 Controller PCBA v1.1"),
+    ("P-SHIRT-M", "男士衬衫 Men's shirt M"),
+    ("P-FLG-80", "法兰盘 Flange DN80"),
+    ("P-VLV-15", "Valve body 15 mm"),
+    ("P-CBL-3", "线束 Cable harness 3 m"),
+]
+_CUSTOMERS = ["宁波精密机械有限公司", "ACME Tools Ltd", "深圳电子科技", "Hansa Möbel GmbH", "苏州服装厂"]
+_OPERATIONS = [
+    ("CUT", "下料 Cutting"), ("TURN", "车削 Turning"), ("MILL", "铣削 Milling"),
+    ("DRILL", "钻孔 Drilling"), ("HEAT", "热处理 Heat treat"), ("GRIND", "磨削 Grinding"),
+    ("PAINT", "喷涂 Painting"), ("ASSY", "装配 Assembly"), ("SEW", "缝制 Sewing"),
+    ("FQC", "终检 Final inspection"),
+]
+_MIX = [("easy", 0.3), ("normal", 0.55), ("hard", 0.15)]
+NO_CODE_SHARE = 0.05
+
+
+def fake_card(number: int, rng: random.Random) -> Card:
+    """A plausible card for work order `number`."""
+    product_code, product_name = rng.choice(_PRODUCTS)
+    ops = rng.sample(_OPERATIONS, rng.randint(3, 8))
+    return Card(
+        work_order=work_order_code(number),
+        order_no=f"SO-2025-{rng.randint(1, 999):04d}",
+        customer=rng.choice(_CUSTOMERS),
+        product_code=product_code,
+        product_name=product_name,
+        quantity=rng.choice([50, 120, 300, 500, 1200, 5000]),
+        due=datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 364)),
+        priority=rng.randint(1, 5),
+        operations=[CardOperation(10 * (i + 1), code, name, code in ("FQC", "HEAT") or rng.random() < 0.2)
+                    for i, (code, name) in enumerate(ops)],
+    )
+
+
+def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
+    """`n` phone photos of cards, ~5 % of them without any code (blank sheet, codes covered).
+
+    `readable` is False where the simulator put the code beyond what the pixels can hold:
+    QR modules under 2.5 px, the QR partly out of frame, or glare that washes it out.
+    """
+    rng = random.Random(seed)
+    no_code = max(1, round(n * NO_CODE_SHARE)) if n >= 10 else 0
+    blank_at = set(rng.sample(range(n), no_code))
+    items = []
+    for i in range(n):
+        card = fake_card(i + 1, rng)
+        photo_seed = rng.randrange(1 << 30)
+        if i in blank_at:
+            items.append(_no_code_item(i, card, photo_seed, rng))
+            continue
+        difficulty = rng.choices([d for d, _ in _MIX], [w for _, w in _MIX])[0]
+        jpeg, info = _photo(render_card(card), photo_seed, difficulty)
+        readable = info.qr_in_frame and info.qr_module_px >= 2.5 and info.glare_on_qr < 200
+        items.append(CorpusItem(f"{i:03d}-{difficulty}-{card.work_order}", jpeg,
+                                f"GD1:{card.work_order}", readable, difficulty))
+    return items
+
+
+def _no_code_item(i: int, card: Card, photo_seed: int, rng: random.Random) -> CorpusItem:
+    image = render_card(card)
+    if rng.random() < 0.5:
+        kind = "blank"
+        image = Image.new("1", image.size, 1)
+    else:
+        kind = "covered"  # sticky notes over every code
+        draw = ImageDraw.Draw(image)
+        for _, _, (left, top, right, bottom) in image.info["codes"]:
+            draw.rectangle((left - 8, top - 8, right + 8, bottom + 8), fill=1)
+        image.info["codes"] = []
+    jpeg, _ = _photo(image, photo_seed, "normal")
+    return CorpusItem(f"{i:03d}-nocode-{kind}", jpeg, None, False, "none")

@@ -1,0 +1,165 @@
+"""The demo factory: a small electronics assembler in Shenzhen, as a master-data workbook.
+
+Three products on SMT / through-hole / soldering / test / packing lines, sixteen people and four
+orders whose due dates follow `today`. The people sheet uses the Chinese headers and the other
+two the English ones, so one file shows that both are understood. `SAMPLE` holds the same data
+for demo scripts (who has which skill, which orders exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from bot.workbook import HEADER_ALIASES
+
+
+@dataclass(frozen=True)
+class SamplePerson:
+    code: str
+    name: str
+    role: str
+    team: str
+    skills: tuple[str, ...]
+    wage_mode: str
+    hourly_rate: str | None  # yuan per hour, as text: money is never a float
+    language: str | None
+
+
+@dataclass(frozen=True)
+class SampleOperation:
+    seq: int
+    code: str
+    name: str
+    piece_rate: str  # yuan per piece, as text
+    std_minutes: str
+    qc: bool = False
+
+
+@dataclass(frozen=True)
+class SampleProduct:
+    code: str
+    name: str
+    operations: tuple[SampleOperation, ...]
+
+
+@dataclass(frozen=True)
+class SampleOrderLine:
+    order_no: str
+    customer: str
+    product_code: str
+    quantity: int
+    due_in_days: int
+    priority: int
+
+
+@dataclass(frozen=True)
+class SampleFactory:
+    people: tuple[SamplePerson, ...]
+    products: tuple[SampleProduct, ...]
+    orders: tuple[SampleOrderLine, ...]
+
+    def person(self, code: str) -> SamplePerson:
+        return next(p for p in self.people if p.code == code)
+
+    def skilled(self, operation_code: str) -> tuple[str, ...]:
+        """Codes of the workers who can do an operation."""
+        return tuple(p.code for p in self.people if operation_code in p.skills)
+
+    def by_role(self, role: str) -> tuple[str, ...]:
+        return tuple(p.code for p in self.people if p.role == role)
+
+
+def _op(seq: int, code: str, name: str, rate: str, minutes: str, qc: bool = False):
+    return SampleOperation(seq, code, name, rate, minutes, qc)
+
+
+SAMPLE = SampleFactory(
+    people=(
+        SamplePerson("W01", "张伟", "worker", "贴片组", ("SMT",), "piece", None, "zh"),
+        SamplePerson("W02", "王芳", "worker", "贴片组", ("SMT", "SOLDER"), "piece", None, "zh"),
+        SamplePerson("W03", "李娜", "worker", "贴片组", ("SMT",), "mixed", "12.50", None),
+        SamplePerson("W04", "刘洋", "worker", "插件组", ("THT",), "piece", None, "zh"),
+        SamplePerson("W05", "陈静", "worker", "插件组", ("THT", "SOLDER"), "piece", None, "zh"),
+        SamplePerson("W06", "杨磊", "worker", "插件组", ("THT",), "piece", None, None),
+        SamplePerson("W07", "赵敏", "worker", "焊接组", ("SOLDER",), "piece", None, "zh"),
+        SamplePerson("W08", "黄勇", "worker", "焊接组", ("SOLDER", "THT"), "mixed", "13.00", "zh"),
+        SamplePerson("W09", "周婷", "worker", "测试包装组", ("TEST",), "hourly", "22.50", "zh"),
+        SamplePerson("W10", "吴强", "worker", "测试包装组", ("TEST", "PACK"), "hourly", "21.00",
+                     "zh"),
+        SamplePerson("W11", "徐丽", "worker", "测试包装组", ("PACK",), "piece", None, "zh"),
+        SamplePerson("W12", "孙浩", "worker", "测试包装组", ("PACK", "TEST"), "piece", None, "en"),
+        SamplePerson("S01", "马建国", "supervisor", "贴片组", (), "hourly", "30.00", "zh"),
+        SamplePerson("S02", "胡秀英", "supervisor", "测试包装组", (), "hourly", "30.00", "zh"),
+        SamplePerson("Q01", "郭晓燕", "qc", "品质部", ("TEST",), "hourly", "26.00", "zh"),
+        SamplePerson("M01", "林志强", "manager", "厂部", (), "hourly", "45.00", "zh"),
+    ),
+    products=(
+        SampleProduct("BT-200", "蓝牙音箱主板", (
+            _op(10, "SMT", "贴片", "0.35", "0.8"),
+            _op(20, "THT", "插件", "0.80", "2.5"),
+            _op(30, "SOLDER", "焊接", "0.60", "1.5"),
+            _op(40, "TEST", "功能测试", "0.50", "1.2", qc=True),
+            _op(50, "PACK", "包装", "0.20", "0.5"),
+        )),
+        SampleProduct("CH-65W", "65W快充充电器", (
+            _op(10, "THT", "插件", "1.20", "3.0"),
+            _op(20, "SOLDER", "焊接", "0.90", "2.0"),
+            _op(30, "TEST", "老化测试", "0.75", "2.0", qc=True),
+            _op(40, "PACK", "包装", "0.30", "0.6"),
+        )),
+        SampleProduct("LED-12", "LED驱动板", (
+            _op(10, "SMT", "贴片", "0.035", "0.2"),
+            _op(20, "TEST", "点亮测试", "0.15", "0.4", qc=True),
+            _op(30, "PACK", "包装", "0.08", "0.2"),
+        )),
+    ),
+    orders=(
+        SampleOrderLine("SO-2601", "深圳声宝电子", "BT-200", 500, 5, 2),
+        SampleOrderLine("SO-2602", "东莞快充科技", "CH-65W", 1000, 10, 3),
+        SampleOrderLine("SO-2602", "东莞快充科技", "LED-12", 300, 12, 3),
+        SampleOrderLine("SO-2603", "深圳声宝电子", "BT-200", 200, 14, 4),
+        SampleOrderLine("SO-2604", "广州明光照明", "LED-12", 2000, 3, 1),
+    ),
+)
+
+_YES_NO = {True: "yes", False: "no"}
+
+
+def _chinese(sheet: str, column: str) -> str:
+    return next(a for a in HEADER_ALIASES[sheet][column] if not a.isascii())
+
+
+def write_sample_workbook(path: Path, today: date) -> Path:
+    """Write the demo factory's master data to `path` (.xlsx) and return the path."""
+    book = Workbook()
+    people = book.active
+    people.title = "人员"
+    columns = ("code", "name", "role", "team", "skills", "wage_mode", "hourly_rate", "language")
+    people.append([_chinese("people", c) for c in columns])
+    for p in SAMPLE.people:
+        people.append([p.code, p.name, p.role, p.team, ",".join(p.skills), p.wage_mode,
+                       Decimal(p.hourly_rate) if p.hourly_rate else None, p.language])
+
+    products = book.create_sheet("products")
+    products.append(["product_code", "product_name", "sequence", "operation_code",
+                     "operation_name", "piece_rate", "std_minutes", "qc"])
+    for product in SAMPLE.products:
+        for op in product.operations:
+            products.append([product.code, product.name, op.seq, op.code, op.name,
+                             Decimal(op.piece_rate), Decimal(op.std_minutes), _YES_NO[op.qc]])
+
+    orders = book.create_sheet("orders")
+    orders.append(["order_no", "customer", "product_code", "quantity", "due_date", "priority"])
+    for line in SAMPLE.orders:
+        orders.append([line.order_no, line.customer, line.product_code, line.quantity,
+                       today + timedelta(days=line.due_in_days), line.priority])
+        orders.cell(orders.max_row, 5).number_format = "yyyy-mm-dd"
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

@@ -1,0 +1,94 @@
+"""The status of every open work order: the one view the CLI and the bot both show."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.flow import arrived, processed
+from domain.models import OPEN_WORK_ORDER, Operation, OperationTask, Order, Product, WorkOrder
+
+
+@dataclass(frozen=True)
+class OperationView:
+    seq: int
+    code: str
+    name: str
+    qc_checkpoint: bool
+    planned: int
+    arrived: int  # what reached this operation (the flow rule)
+    good: int
+    scrap: int
+    pending_qc: int
+    remaining: int  # arrived and not yet dealt with
+    status: str
+
+
+@dataclass(frozen=True)
+class WorkOrderView:
+    id: int
+    code: str
+    order_no: str
+    customer: str
+    product_code: str
+    product_name: str
+    quantity: int
+    due_date: date
+    priority: int
+    status: str
+    operations: tuple[OperationView, ...]  # empty while the work order is a draft
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due_date"] = self.due_date.isoformat()
+        data["operations"] = [asdict(op) for op in self.operations]
+        return data
+
+
+async def load_open_work_orders(session: AsyncSession) -> list[WorkOrderView]:
+    """Every open work order, most urgent first (priority, due date, code)."""
+    rows = (await session.execute(
+        select(WorkOrder, Order, Product)
+        .join(Order, WorkOrder.order_id == Order.id)
+        .join(Product, WorkOrder.product_id == Product.id)
+        .where(WorkOrder.status.in_(OPEN_WORK_ORDER))
+        .order_by(WorkOrder.priority, WorkOrder.due_date, WorkOrder.code))).all()
+
+    tasks: dict[int, list[tuple[OperationTask, Operation]]] = defaultdict(list)
+    for task, operation in (await session.execute(
+            select(OperationTask, Operation)
+            .join(Operation, OperationTask.operation_id == Operation.id)
+            .where(OperationTask.work_order_id.in_([w.id for w, _, _ in rows]))
+            .order_by(OperationTask.seq))).all():
+        tasks[task.work_order_id].append((task, operation))
+
+    return [
+        WorkOrderView(
+            id=work_order.id, code=work_order.code, order_no=order.order_no,
+            customer=order.customer, product_code=product.code, product_name=product.name,
+            quantity=work_order.quantity, due_date=work_order.due_date,
+            priority=work_order.priority, status=work_order.status,
+            operations=_operations(tasks[work_order.id]),
+        )
+        for work_order, order, product in rows
+    ]
+
+
+def _operations(pairs: list[tuple[OperationTask, Operation]]) -> tuple[OperationView, ...]:
+    views = []
+    previous: OperationTask | None = None
+    for task, operation in pairs:
+        incoming = arrived(task, previous)
+        views.append(OperationView(
+            seq=task.seq, code=operation.code, name=operation.name,
+            qc_checkpoint=operation.qc_checkpoint, planned=task.planned_qty, arrived=incoming,
+            good=task.good_qty, scrap=task.scrap_qty, pending_qc=task.pending_qc_qty,
+            remaining=max(0, incoming - processed(task)), status=task.status,
+        ))
+        previous = task
+    return tuple(views)

@@ -1,0 +1,1 @@
+"""Telegram update handlers: parse the update, call one domain use case, reply with notices."""

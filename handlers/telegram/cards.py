@@ -1,0 +1,41 @@
+"""Task cards and report confirmations as notices with button intents."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from domain.notifications import Button
+from domain.reporting import TaskCard
+
+COMMON_AMOUNTS = (5, 10, 20, 50, 100)
+
+
+def card_params(card: TaskCard) -> dict[str, Any]:
+    return asdict(card)
+
+
+def quantity_buttons(card: TaskCard, draft_id: int) -> list[list[Button]]:
+    """One tap for what is left, then common amounts below it, then scrap and cancel."""
+    rows: list[list[Button]] = []
+    left = min(card.remaining, card.limit) if card.remaining else card.limit
+    if left > 0:
+        rows.append([Button("btn.all_left", f"q:{draft_id}:{left}", {"n": left})])
+        amounts = [a for a in COMMON_AMOUNTS if a < left][-4:]
+        if amounts:
+            rows.append([Button("btn.qty", f"q:{draft_id}:{a}", {"n": a}) for a in amounts])
+    rows.append([Button("btn.scrap", f"s:{draft_id}"), Button("btn.cancel", f"x:{draft_id}")])
+    return rows
+
+
+def task_list_buttons(cards: list[TaskCard]) -> list[list[Button]]:
+    return [
+        [Button("btn.report_task", f"t:{c.task_id}",
+                {"work_order": c.work_order, "operation": c.operation_name, "left": c.remaining})]
+        for c in cards
+    ]
+
+
+def reason_buttons(draft_id: int, reasons: tuple[str, ...]) -> list[list[Button]]:
+    buttons = [Button(f"reason.{r}", f"r:{draft_id}:{i}") for i, r in enumerate(reasons)]
+    return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]

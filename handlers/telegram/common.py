@@ -1,0 +1,143 @@
+"""The one wrapper every handler goes through: who is asking, in which language, with what role.
+
+It resolves the person from the Telegram account, picks the language for this update, checks the
+role, runs the handler in a savepoint, and turns a refused rule (DomainError) into a clear reply
+in the user's language, an audit entry for the refusal, and no change at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from domain import audit
+from domain.errors import DomainError
+from domain.models import Person, Priority, Role
+from domain.notifications import Button, Notice, enqueue
+from domain.registration import person_for_account
+from handlers.telegram.scope import Services, UpdateScope, current_scope
+
+log = logging.getLogger(__name__)
+
+
+def language_of(person: Person | None, telegram_code: str | None, default: str) -> str:
+    """The person's own setting, else what their Telegram app says, else the factory's."""
+    if person is not None and person.language in ("zh", "en"):
+        return person.language
+    if telegram_code:
+        return "zh" if telegram_code.lower().startswith("zh") else "en"
+    return default
+
+
+@dataclass
+class Ctx:
+    update: Update
+    telegram: ContextTypes.DEFAULT_TYPE
+    scope: UpdateScope
+    services: Services
+    person: Person | None
+    lang: str
+    chat_id: int
+    user_id: int
+    prepared: Any = None
+
+    @property
+    def session(self) -> Any:
+        return self.scope.session
+
+    @property
+    def me(self) -> Person:
+        assert self.person is not None, "handler declared no role but needs a person"
+        return self.person
+
+    def reply(self, key: str, buttons: list[list[Button]] | None = None,
+              lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
+        enqueue(self.session, self.chat_id, Notice(key, params, buttons or [], lines or []),
+                lang=self.lang, priority=Priority.reply)
+
+    def edit(self, key: str, buttons: list[list[Button]] | None = None,
+             lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
+        """Replace the message whose button was pressed (falls back to a new message)."""
+        query = self.update.callback_query
+        message_id = query.message.message_id if query and query.message else None
+        enqueue(self.session, self.chat_id, Notice(key, params, buttons or [], lines or []),
+                lang=self.lang, priority=Priority.reply, edit_message_id=message_id)
+
+    def answer(self, key: str, **params: Any) -> None:
+        self.scope.callback_answer = (Notice(key, params), self.lang)
+
+
+Handler = Callable[[Ctx], Awaitable[None]]
+Prepare = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+
+
+def handler(
+    role: Role | None = Role.worker, prepare: Prepare | None = None
+) -> Callable[[Handler], Callable[..., Awaitable[None]]]:
+    """Wrap a handler. role=None lets strangers in (registration, /lang, /help).
+
+    `prepare` does slow I/O (downloading and decoding a photo) before the first database
+    statement, so the update's transaction does not hold the write lock meanwhile.
+    """
+
+    def wrap(fn: Handler) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(fn)
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            scope = current_scope.get()
+            services: Services = context.application.bot_data["services"]
+            user = update.effective_user
+            chat = update.effective_chat
+            if user is None or chat is None:
+                return
+            prepared = await prepare(update, context) if prepare else None
+            person = await person_for_account(scope.session, user.id)
+            lang = language_of(person, user.language_code, services.rules.default_language)
+            ctx = Ctx(update, context, scope, services, person, lang, chat.id, user.id, prepared)
+            if role is not None and not _allowed(ctx, role, fn.__name__):
+                return
+            try:
+                async with scope.session.begin_nested():
+                    await fn(ctx)
+            except DomainError as error:
+                refuse(ctx, error, fn.__name__)
+            except Exception as error:  # the processor rolls back and retries the update
+                scope.failure = error
+                raise
+
+        return callback
+
+    return wrap
+
+
+def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
+    if ctx.person is None:
+        audit.record(ctx.session, "refused", actor_telegram_id=ctx.user_id, action_name=action,
+                     reason="unregistered")
+        ctx.reply("auth.unregistered")
+        if ctx.update.callback_query:
+            ctx.answer("auth.unregistered")
+        return False
+    if not ctx.person.has_role(role):
+        audit.record(ctx.session, "refused", actor_person_id=ctx.person.id,
+                     actor_telegram_id=ctx.user_id, action_name=action, reason="role",
+                     needed=role.value)
+        ctx.reply("auth.forbidden", needed=role.value)
+        if ctx.update.callback_query:
+            ctx.answer("auth.forbidden", needed=role.value)
+        return False
+    return True
+
+
+def refuse(ctx: Ctx, error: DomainError, action: str) -> None:
+    audit.record(ctx.session, "refused", actor_person_id=ctx.person.id if ctx.person else None,
+                 actor_telegram_id=ctx.user_id, action_name=action, reason=error.key,
+                 **{k: v for k, v in error.params.items() if isinstance(v, str | int)})
+    ctx.reply(error.key, **error.params)
+    if ctx.update.callback_query:
+        ctx.answer(error.key, **error.params)

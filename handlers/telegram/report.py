@@ -1,0 +1,237 @@
+"""Reporting work: photo of the card, typed code, quantity buttons or typed numbers, undo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from domain import reporting
+from domain.errors import DomainError
+from domain.models import ReportSource
+from domain.notifications import Button
+from domain.payload import LabelCode, normalize_text, parse_payload, parse_typed_code
+from domain.quantity_text import looks_numeric, parse_quantities
+from domain.reporting import DEFAULT_SCRAP_REASONS, NeedsReason, OpenedCard, OperationChoice
+from handlers.telegram.cards import card_params, quantity_buttons, reason_buttons
+from handlers.telegram.common import Ctx, handler
+from handlers.telegram.scope import Services
+
+
+@dataclass(frozen=True)
+class Scan:
+    file_id: str | None
+    texts: tuple[str, ...] = ()
+    error: str | None = None  # not_image | too_large | file_too_big
+
+
+# --- photos --------------------------------------------------------------------------------
+
+
+async def fetch_and_decode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Scan:
+    """Download the largest size and decode it, before the update's transaction begins."""
+    services: Services = context.application.bot_data["services"]
+    message = update.effective_message
+    assert message is not None
+    if message.photo:
+        media: Any = message.photo[-1]
+    elif message.document and (message.document.mime_type or "").startswith("image/"):
+        media = message.document
+    else:
+        return Scan(None, error="not_image")
+    if media.file_size and media.file_size > services.max_photo_bytes:
+        return Scan(media.file_id, error="file_too_big")
+    try:
+        file = await context.bot.get_file(media.file_id)
+    except BadRequest:
+        return Scan(media.file_id, error="file_too_big")
+    data = await file.download_as_bytearray()
+    outcome = await services.decode_image(bytes(data))
+    return Scan(media.file_id, tuple(outcome.texts), outcome.error)
+
+
+@handler(prepare=fetch_and_decode)
+async def photo(ctx: Ctx) -> None:
+    scan: Scan = ctx.prepared
+    if scan.error:
+        ctx.reply(f"scan.{scan.error}")
+        return
+    codes: list[LabelCode] = []
+    refusals: list[DomainError] = []
+    for text in scan.texts:
+        try:
+            code = parse_payload(text)
+        except DomainError as error:
+            refusals.append(error)
+            continue
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        if refusals:
+            raise refusals[0]
+        ctx.reply("scan.none_found", buttons=[[Button("btn.my_tasks", "t:list")]])
+        return
+    if len(codes) > 1:
+        ctx.reply("scan.several", buttons=[
+            [Button("btn.code", f"c:{c.work_order}:{c.operation_seq or 0}", {"code": c.payload})]
+            for c in codes[:8]
+        ])
+        return
+    caption = ctx.update.effective_message.caption if ctx.update.effective_message else None
+    await open_and_maybe_submit(ctx, codes[0], ReportSource.photo, scan.file_id, caption)
+
+
+# --- typed text ----------------------------------------------------------------------------
+
+
+@handler()
+async def text(ctx: Ctx) -> None:
+    message = ctx.update.effective_message
+    raw = normalize_text(message.text or "") if message else ""
+    head, _, rest = raw.partition(" ")
+    code = parse_typed_code(raw) or parse_typed_code(head)
+    if code is not None:
+        quantities = None if parse_typed_code(raw) else rest
+        await open_and_maybe_submit(ctx, code, ReportSource.typed, None, quantities)
+        return
+    draft = await reporting.open_draft_of(ctx.session, ctx.me)
+    if draft is None:
+        ctx.reply("text.scan_first" if looks_numeric(raw) else "text.not_understood")
+        return
+    if draft.stage == "scrap_reason":
+        recorded = await reporting.submit_reason(
+            ctx.session, ctx.me, draft.id, raw, key=ctx.scope.key, now=ctx.scope.now,
+            rules=ctx.services.rules)
+        confirm(ctx, recorded)
+        return
+    typed = parse_quantities(raw)
+    await submit(ctx, draft.id, typed.good, typed.scrap, typed.reason)
+
+
+async def open_and_maybe_submit(ctx: Ctx, code: LabelCode, source: str, file_id: str | None,
+                                quantities: str | None) -> None:
+    opened = await reporting.open_card(
+        ctx.session, ctx.me, code, chat_id=ctx.chat_id, source=source, photo_file_id=file_id,
+        rules=ctx.services.rules)
+    if isinstance(opened, OperationChoice):
+        ctx.reply("card.choose_operation", work_order=opened.work_order, buttons=[
+            [Button("btn.operation", f"t:{c.task_id}",
+                    {"seq": c.seq, "operation": c.operation_name, "left": c.remaining})]
+            for c in opened.cards
+        ])
+        return
+    if quantities and quantities.strip():
+        typed = parse_quantities(quantities)
+        await submit(ctx, opened.draft_id, typed.good, typed.scrap, typed.reason)
+        return
+    show_card(ctx, opened)
+
+
+def show_card(ctx: Ctx, opened: OpenedCard) -> None:
+    key = "card.show" if opened.card.limit > 0 else "card.nothing_left"
+    ctx.reply(key, buttons=quantity_buttons(opened.card, opened.draft_id),
+              **card_params(opened.card))
+
+
+async def submit(ctx: Ctx, draft_id: int, good: int, scrap: int, reason: str | None) -> None:
+    result = await reporting.submit_quantity(
+        ctx.session, ctx.me, draft_id, good=good, scrap=scrap, reason=reason, key=ctx.scope.key,
+        now=ctx.scope.now, rules=ctx.services.rules)
+    if isinstance(result, NeedsReason):
+        ctx.reply("report.ask_reason", good=result.good, scrap=result.scrap,
+                  buttons=reason_buttons(result.draft_id, DEFAULT_SCRAP_REASONS))
+        return
+    confirm(ctx, result)
+
+
+def confirm(ctx: Ctx, recorded: reporting.Recorded) -> None:
+    key = "report.recorded_scrap" if recorded.scrap else "report.recorded"
+    ctx.reply(key, good=recorded.good, scrap=recorded.scrap, reason=recorded.reason or "",
+              work_order=recorded.card.work_order, operation=recorded.card.operation_name,
+              total=recorded.card.good, remaining=recorded.card.remaining,
+              undo_until_at=recorded.undo_until,
+              buttons=[[Button("btn.undo", f"u:{recorded.report_id}")]])
+    if recorded.work_order_done:
+        ctx.reply("report.work_order_done", work_order=recorded.card.work_order)
+    ctx.answer("report.recorded_short", good=recorded.good)
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+def _ints(ctx: Ctx, count: int) -> list[int]:
+    """The numeric parts of callback data such as `q:12:30`; forged data is refused."""
+    data = ctx.update.callback_query.data if ctx.update.callback_query else None
+    parts = (data or "").split(":")[1:]
+    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
+        raise DomainError("button.invalid")
+    return [int(p) for p in parts]
+
+
+@handler()
+async def quantity_button(ctx: Ctx) -> None:
+    draft_id, good = _ints(ctx, 2)
+    await submit(ctx, draft_id, good, 0, None)
+
+
+@handler()
+async def scrap_button(ctx: Ctx) -> None:
+    (draft_id,) = _ints(ctx, 1)
+    draft = await reporting.open_draft_of(ctx.session, ctx.me)
+    if draft is None or draft.id != draft_id:
+        raise DomainError("report.card_stale")
+    ctx.reply("report.type_with_scrap")
+    ctx.answer("report.type_with_scrap_short")
+
+
+@handler()
+async def reason_button(ctx: Ctx) -> None:
+    draft_id, index = _ints(ctx, 2)
+    if index >= len(DEFAULT_SCRAP_REASONS):
+        raise DomainError("button.invalid")
+    recorded = await reporting.submit_reason(
+        ctx.session, ctx.me, draft_id, DEFAULT_SCRAP_REASONS[index], key=ctx.scope.key,
+        now=ctx.scope.now, rules=ctx.services.rules)
+    confirm(ctx, recorded)
+
+
+@handler()
+async def cancel_button(ctx: Ctx) -> None:
+    (draft_id,) = _ints(ctx, 1)
+    await reporting.cancel_draft(ctx.session, ctx.me, draft_id)
+    ctx.edit("card.cancelled")
+    ctx.answer("card.cancelled")
+
+
+@handler()
+async def undo_button(ctx: Ctx) -> None:
+    (report_id,) = _ints(ctx, 1)
+    undone = await reporting.undo_report(ctx.session, ctx.me, report_id, now=ctx.scope.now,
+                                         rules=ctx.services.rules)
+    ctx.edit("undo.done", good=undone.good, scrap=undone.scrap,
+             work_order=undone.card.work_order, operation=undone.card.operation_name,
+             total=undone.card.good, remaining=undone.card.remaining)
+    ctx.answer("undo.done_short")
+
+
+@handler()
+async def task_button(ctx: Ctx) -> None:
+    (task_id,) = _ints(ctx, 1)
+    opened = await reporting.open_task_card(ctx.session, ctx.me, task_id, chat_id=ctx.chat_id,
+                                            source=ReportSource.button, rules=ctx.services.rules)
+    show_card(ctx, opened)
+    ctx.answer("card.opened")
+
+
+@handler()
+async def code_button(ctx: Ctx) -> None:
+    data = ctx.update.callback_query.data if ctx.update.callback_query else ""
+    _, work_order, seq = ((data or "") + "::").split(":")[:3]
+    code = parse_typed_code(work_order if seq in ("0", "") else f"{work_order}:{seq}")
+    if code is None:
+        raise DomainError("button.invalid")
+    await open_and_maybe_submit(ctx, code, ReportSource.photo, None, None)
+    ctx.answer("card.opened")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.import_messages import FILE_MESSAGES
+
 CATALOG: dict[str, dict[str, str]] = {
     # --- registration, roles, language
     "start.need_invite": {
@@ -218,6 +220,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "status.operation": {"zh": "  {seq} {operation}：良品 {good}/{planned}，报废 {scrap}，已到 {arrived}（{status}）",
                          "en": "  {seq} {operation}: good {good}/{planned}, scrap {scrap}, "
                                "arrived {arrived} ({status})"},
+    "labels.no_work_orders": {"zh": "订单 {order} 没有工单。", "en": "Order {order} has no work orders."},
     "errors.internal": {"zh": "出了点问题，这条消息没有处理成功。请稍后再试。",
                         "en": "Something went wrong; that message was not processed. Please "
                               "try again."},
@@ -267,6 +270,8 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "malformed": {"zh": "格式错误", "en": "malformed"},
     },
 }
+
+CATALOG.update(FILE_MESSAGES)
 
 # Defect reasons as button labels.
 for _reason, _names in LABELS["reason"].items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.i18n import render_text
 from domain.models import InboxUpdate, ProcessedUpdate
@@ -33,6 +35,9 @@ from domain.reporting import ConcurrentChange
 from handlers.telegram.scope import UpdateScope, current_scope
 
 log = logging.getLogger(__name__)
+
+# We call getUpdates through do_api_request on purpose: it returns the raw JSON we store.
+warnings.filterwarnings("ignore", message="Please use 'Bot.get_updates'", category=PTBUserWarning)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_ATTEMPTS = 5

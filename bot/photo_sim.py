@@ -29,7 +29,7 @@ class _Style:
 
     long_sides: tuple[int, ...]  # Telegram's photo sizes
     fill: tuple[float, float]  # card size relative to the frame
-    keystone: tuple[float, float]  # perspective: how much narrower the far edge is
+    view_deg: tuple[float, float]  # angle between the lens axis and the card's normal
     tilt_deg: float  # in-plane rotation, either way
     quarter_turn: float  # chance the card lies sideways or upside down
     blur: tuple[float, float]  # Gaussian radius, px
@@ -41,13 +41,18 @@ class _Style:
 
 
 STYLES = {
-    "easy": _Style((1280,), (0.75, 0.92), (0.0, 0.05), 4, 0.1, (0.2, 0.7), 0.0,
-                   (2, 4), (0.85, 1.05), (0, 60), 0.0),
-    "normal": _Style((1280, 1280, 800), (0.55, 0.88), (0.03, 0.12), 12, 0.25, (0.5, 1.4), 0.15,
-                     (3, 7), (0.55, 1.0), (40, 150), 0.25),
-    "hard": _Style((1280, 800), (0.32, 0.6), (0.06, 0.18), 25, 0.3, (1.0, 2.2), 0.4,
-                   (6, 12), (0.3, 0.6), (120, 230), 0.5),
+    "easy": _Style(long_sides=(1280,), fill=(0.7, 0.9), view_deg=(0, 15), tilt_deg=5,
+                   quarter_turn=0.1, blur=(0.2, 0.7), motion=0.0, noise=(2, 4),
+                   light=(0.85, 1.05), glare=(0, 60), glare_on_code=0.0),
+    "normal": _Style(long_sides=(1280, 1280, 800), fill=(0.5, 0.85), view_deg=(5, 30), tilt_deg=15,
+                     quarter_turn=0.25, blur=(0.5, 1.3), motion=0.15, noise=(3, 7),
+                     light=(0.5, 1.0), glare=(40, 150), glare_on_code=0.25),
+    "hard": _Style(long_sides=(1280, 800), fill=(0.35, 0.65), view_deg=(15, 45), tilt_deg=30,
+                   quarter_turn=0.3, blur=(0.9, 1.9), motion=0.3, noise=(6, 12),
+                   light=(0.3, 0.6), glare=(100, 220), glare_on_code=0.5),
 }
+FIELD_OF_VIEW_DEG = 66.0  # a phone's main camera, across the long side
+SHAKE_SIGMA = 1.44  # the 5 px shake kernel, as a Gaussian radius
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class PhotoInfo:
     qr_module_px: float  # size of one QR module in the delivered JPEG
     qr_in_frame: bool
     glare_on_qr: float  # glare brightness added at the QR, 0-255
-    blur_px: float  # focus blur radius (plus 2 px when the hand shook)
+    blur_px: float  # Gaussian radius of focus blur and shake together
     exposure: float
 
 
@@ -101,14 +106,14 @@ def _photo(card_image: Image.Image, seed: int, difficulty: str) -> tuple[bytes, 
     photo.paste(flat, (0, 0), mask)
 
     qr_quad = _qr_quad(card_image, quad, sheet.size)
-    photo = _lighting(photo, rng, style)
+    photo, exposure = _lighting(photo, rng, style)
     photo, glare_on_qr = _glare(photo, rng, style, qr_quad)
-    photo = _optics(photo, rng, style)
+    photo, blur = _optics(photo, rng, style)
     photo = _sensor_noise(photo, rng, style)
 
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=rng.randint(80, 87), subsampling=2)
-    return out.getvalue(), _info(qr_quad, frame, glare_on_qr, card_image)
+    return out.getvalue(), _info(card_image, qr_quad, frame, glare_on_qr, blur, exposure)
 
 
 def _paper(grey: Image.Image, rng: random.Random) -> Image.Image:
@@ -127,29 +132,46 @@ def _corners(size: tuple[int, int]) -> Quad:
 def _placement(
     size: tuple[int, int], frame: tuple[int, int], turns: int, style: _Style, rng: random.Random
 ) -> tuple[Quad, float]:
-    """Where the sheet's corners land in the frame, and the scale to pre-shrink it to."""
+    """Where the sheet's corners land in the frame, and the scale to pre-shrink it to.
+
+    A pinhole camera looks at the card from `view_deg` off its normal, so the perspective is
+    one a phone can produce: stronger for close-ups, never a shear no lens makes.
+    """
     w, h = size
     fw, fh = frame
-    bw, bh = (h, w) if turns % 2 else (w, h)
-    scale = rng.uniform(*style.fill) * min(fw / bw, fh / bh)
-    cx = fw / 2 + rng.uniform(-0.5, 0.5) * max(0.0, fw - bw * scale)
-    cy = fh / 2 + rng.uniform(-0.5, 0.5) * max(0.0, fh - bh * scale)
-    angle = math.radians(90 * turns + rng.uniform(-style.tilt_deg, style.tilt_deg))
-    half_w, half_h = w * scale / 2, h * scale / 2
-    k = rng.uniform(*style.keystone)
-    far_edge = rng.randrange(4)  # which edge is further from the lens, so shorter
-    quad = []
-    for i, (sx, sy) in enumerate([(-1, -1), (1, -1), (1, 1), (-1, 1)]):
-        px, py = sx * half_w, sy * half_h
-        if far_edge in (0, 2) and (sy < 0) == (far_edge == 0):
-            px *= 1 - k
-        elif far_edge in (1, 3) and (sx > 0) == (far_edge == 1):
-            py *= 1 - k
-        px += rng.uniform(-1, 1) * k * half_w * 0.3
-        py += rng.uniform(-1, 1) * k * half_h * 0.3
-        quad.append((cx + px * math.cos(angle) - py * math.sin(angle),
-                     cy + px * math.sin(angle) + py * math.cos(angle)))
-    return quad, scale
+    focal = max(fw, fh) / (2 * math.tan(math.radians(FIELD_OF_VIEW_DEG / 2)))
+    turn = math.radians(90 * turns + rng.uniform(-style.tilt_deg, style.tilt_deg))
+    view = math.radians(rng.uniform(*style.view_deg))
+    axis = rng.uniform(0, 2 * math.pi)  # the direction the phone leans
+    card = [_tilted(_turned((x - w / 2, y - h / 2), turn), axis, view) for x, y in _corners(size)]
+
+    fill = rng.uniform(*style.fill)
+    distance = focal * max(w, h) / (fill * min(fw, fh))
+    for _ in range(3):  # the projected size depends on the distance: settle it
+        quad = [(focal * x / (z + distance), focal * y / (z + distance)) for x, y, z in card]
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        ratio = max((max(xs) - min(xs)) / fw, (max(ys) - min(ys)) / fh)
+        distance *= ratio / fill
+    quad = [(focal * x / (z + distance), focal * y / (z + distance)) for x, y, z in card]
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    left = rng.uniform(min(0.0, fw - span_x), max(0.0, fw - span_x)) - min(xs)
+    top = rng.uniform(min(0.0, fh - span_y), max(0.0, fh - span_y)) - min(ys)
+    return [(x + left, y + top) for x, y in quad], focal / distance
+
+
+def _turned(p: tuple[float, float], angle: float) -> tuple[float, float]:
+    c, s = math.cos(angle), math.sin(angle)
+    return p[0] * c - p[1] * s, p[0] * s + p[1] * c
+
+
+def _tilted(p: tuple[float, float], axis: float, angle: float) -> tuple[float, float, float]:
+    """Rotate a point of the card plane by `angle` about the in-plane direction `axis`."""
+    ux, uy = math.cos(axis), math.sin(axis)
+    x, y = p
+    c, s = math.cos(angle), math.sin(angle)
+    along = (x * ux + y * uy) * (1 - c)
+    return x * c + ux * along, y * c + uy * along, (ux * y - uy * x) * s
 
 
 def _homography(src: Quad, dst: Quad) -> tuple[float, ...]:
@@ -201,8 +223,9 @@ def _desk(frame: tuple[int, int], rng: random.Random) -> Image.Image:
     desk = Image.new("RGB", frame, base)
     # Low-frequency blotches: random values on a coarse grid, smoothly enlarged.
     coarse = _uniform_noise((max(2, frame[0] // 64), max(2, frame[1] // 64)), rng)
-    blotches = coarse.resize(frame, Image.Resampling.BICUBIC).point(
-        lambda v: 128 + (v - 128) * blotch // 64)
+    smooth = coarse.resize((max(2, frame[0] // 8), max(2, frame[1] // 8)), Image.Resampling.BICUBIC)
+    blotches = smooth.filter(ImageFilter.GaussianBlur(3)).resize(frame, Image.Resampling.BILINEAR)
+    blotches = blotches.point(lambda v: 128 + (v - 128) * blotch // 32)
     desk = ImageChops.add(desk, Image.merge("RGB", [blotches] * 3), offset=-128)
     draw = ImageDraw.Draw(desk)
     if pattern == "grain":
@@ -236,7 +259,7 @@ def _with_shadow(photo: Image.Image, mask: Image.Image, rng: random.Random) -> I
     return ImageChops.multiply(photo, Image.merge("RGB", [shade] * 3))
 
 
-def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Image:
+def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Image.Image, float]:
     """Uneven light falling off across the frame, a colour cast, and the overall exposure."""
     exposure = rng.uniform(*style.light)
     falloff = rng.uniform(0.15, 0.45)
@@ -248,7 +271,7 @@ def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Im
     for gain in cast:
         lo, hi = exposure * gain * (1 - falloff), exposure * gain
         bands.append(ramp.point(lambda v, lo=lo, hi=hi: min(255, int(255 * (lo + (hi - lo) * v / 255)))))
-    return ImageChops.multiply(photo, Image.merge("RGB", bands))
+    return ImageChops.multiply(photo, Image.merge("RGB", bands)), exposure
 
 
 def _glare(
@@ -278,14 +301,16 @@ def _glare(
     return photo, float(at_qr)
 
 
-def _optics(photo: Image.Image, rng: random.Random, style: _Style) -> Image.Image:
+def _optics(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Image.Image, float]:
     """Focus blur, sometimes a short shake, and the phone's own sharpening."""
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(*style.blur)))
+    blur = rng.uniform(*style.blur)
+    photo = photo.filter(ImageFilter.GaussianBlur(blur))
     if rng.random() < style.motion:
         photo = photo.filter(_shake_kernel(rng.randrange(4)))
+        blur = math.hypot(blur, SHAKE_SIGMA)
     if rng.random() < 0.5:
         photo = photo.filter(ImageFilter.UnsharpMask(radius=2, percent=rng.randint(40, 90), threshold=2))
-    return photo
+    return photo, blur
 
 
 def _shake_kernel(direction: int) -> ImageFilter.Kernel:
@@ -336,15 +361,15 @@ def _centre(quad: Quad) -> tuple[float, float]:
     return sum(p[0] for p in quad) / len(quad), sum(p[1] for p in quad) / len(quad)
 
 
-def _info(qr_quad: Quad, frame: tuple[int, int], glare_on_qr: float,
-          card_image: Image.Image) -> PhotoInfo:
+def _info(card_image: Image.Image, qr_quad: Quad, frame: tuple[int, int], glare_on_qr: float,
+          blur: float, exposure: float) -> PhotoInfo:
     if not qr_quad:
-        return PhotoInfo(0.0, False, glare_on_qr)
+        return PhotoInfo(0.0, False, glare_on_qr, blur, exposure)
     payload = next(p for kind, p, _ in card_image.info["codes"] if kind == "qr")
     sides = [math.dist(qr_quad[i], qr_quad[(i + 1) % 4]) for i in range(4)]
     module = min(sides) / qr_modules(payload)
     inside = all(0 <= x < frame[0] and 0 <= y < frame[1] for x, y in qr_quad)
-    return PhotoInfo(module, inside, glare_on_qr)
+    return PhotoInfo(module, inside, glare_on_qr, blur, exposure)
 
 
 # --- a corpus for tests and the benchmark ---------------------------------------------------
@@ -408,7 +433,7 @@ def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
         jpeg, info = _photo(render_card(card), photo_seed, difficulty)
         readable = info.qr_in_frame and info.qr_module_px >= 2.5 and info.glare_on_qr < 200
         items.append(CorpusItem(f"{i:03d}-{difficulty}-{card.work_order}", jpeg,
-                                f"GD1:{card.work_order}", readable, difficulty))
+                                f"GD1:{card.work_order}", readable, difficulty, info))
     return items
 
 
@@ -423,5 +448,5 @@ def _no_code_item(i: int, card: Card, photo_seed: int, rng: random.Random) -> Co
         for _, _, (left, top, right, bottom) in image.info["codes"]:
             draw.rectangle((left - 8, top - 8, right + 8, bottom + 8), fill=1)
         image.info["codes"] = []
-    jpeg, _ = _photo(image, photo_seed, "normal")
-    return CorpusItem(f"{i:03d}-nocode-{kind}", jpeg, None, False, "none")
+    jpeg, info = _photo(image, photo_seed, "normal")
+    return CorpusItem(f"{i:03d}-nocode-{kind}", jpeg, None, False, "none", info)

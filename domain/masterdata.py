@@ -5,8 +5,9 @@ canonical column names. Here every row is checked (`validate` collects every err
 stops at the first) and, only when the whole file is clean, written (`import_master_data`).
 A file with any error changes nothing: the factory fixes the sheet and imports it again.
 
-Cells and columns: a blank cell means "none" or the default (language: keep what the person
-chose in the bot); a column missing from the sheet leaves that field of existing rows alone.
+Cells and columns: a blank cell means "none" or the default, except that a blank language or
+priority keeps what was set since (in the bot, or a rush); a column missing from the sheet
+leaves that field of existing rows alone.
 """
 
 from __future__ import annotations
@@ -534,7 +535,7 @@ def _orders(rows: list[SheetRow], check: _Checker,
             lines.append(OrderLineData(
                 row=row.row, order_no=order_no, customer=customer, product_code=product,
                 quantity=quantity, due_date=due, priority=priority or 3,
-                given=_given(row, ("priority",)),
+                given=frozenset({"priority"}) if priority is not None else frozenset(),
             ))
     return lines
 
@@ -704,8 +705,9 @@ def _check_order_changes(data: MasterData, stored: _Stored) -> list[RowError]:
             errors.append(RowError("orders", line.row, None, "import.work_order_closed",
                                    {"work_order": work_order.code, "status": work_order.status}))
             continue
+        # Over-production within tolerance may exceed the old quantity: only a new one is checked.
         reported = max((processed(t) for t in stored.tasks.get(work_order.id, ())), default=0)
-        if line.quantity < reported:
+        if line.quantity != work_order.quantity and line.quantity < reported:
             errors.append(RowError("orders", line.row, "quantity", "import.below_reported",
                                    {"value": line.quantity, "reported": reported,
                                     "work_order": work_order.code}))
@@ -747,13 +749,11 @@ def _upsert_people(session: AsyncSession, people: tuple[PersonData, ...], stored
 
 def _operation_values(op: OperationData, base: Operation | None) -> dict[str, Any]:
     values: dict[str, Any] = {"name": op.name, "piece_rate": op.piece_rate}
-    for column, attribute, default in (("std_minutes", "std_minutes", op.std_minutes),
-                                       ("qc", "qc_checkpoint", op.qc),
-                                       ("workstation", "workstation", op.workstation)):
-        if column in op.given or base is None:
-            values[attribute] = default
-        else:
-            values[attribute] = getattr(base, attribute)
+    for column, attribute, value in (("std_minutes", "std_minutes", op.std_minutes),
+                                     ("qc", "qc_checkpoint", op.qc),
+                                     ("workstation", "workstation", op.workstation)):
+        keep = column not in op.given and base is not None
+        values[attribute] = getattr(base, attribute) if keep else value
     return values
 
 
@@ -815,15 +815,20 @@ async def _upsert_orders(session: AsyncSession, lines: tuple[OrderLineData, ...]
     for line in lines:
         by_order[line.order_no].append(line)
 
+    def priority(line: OrderLineData) -> int:
+        work_order = stored.work_orders.get((line.order_no, line.product_code))
+        keep = "priority" not in line.given and work_order is not None
+        return work_order.priority if keep else line.priority
+
     # The order carries the earliest due date and the most urgent priority of its lines.
     for order_no, order_lines in by_order.items():
+        order = stored.orders.get(order_no)
         values: dict[str, Any] = {"customer": order_lines[0].customer,
                                   "due_date": min(line.due_date for line in order_lines)}
-        if all("priority" in line.given for line in order_lines):
-            values["priority"] = min(line.priority for line in order_lines)
-        order = stored.orders.get(order_no)
+        if order is None or any("priority" in line.given for line in order_lines):
+            values["priority"] = min(priority(line) for line in order_lines)
         if order is None:
-            order = Order(order_no=order_no, **{"priority": 3, **values})
+            order = Order(order_no=order_no, **values)
             session.add(order)
             stored.orders[order_no] = order
             tally.add("orders", "created")

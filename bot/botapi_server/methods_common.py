@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import CHAT_NOT_FOUND, ApiError, bad_request, forbidden, migrated
+from .errors import CHAT_NOT_FOUND, bad_request, forbidden, migrated
 from .media import FileRec, extension, guess_mime, photo_variants
 from .models import ChatState, SimEvent, SimMessage
 from .params import Params, Upload

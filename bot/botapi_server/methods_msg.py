@@ -10,8 +10,17 @@ from .errors import NOT_MODIFIED, QUERY_TOO_OLD, bad_request, forbidden
 from .markup import format_text, u16len
 from .media import MAX_DOWNLOAD, FileRec
 from .methods_common import (
-    chat_for_send, check_reply_markup, get_message, lookup_chat, method, new_message,
-    record_edit, reply_target, resolve_input_file, store_document, store_photo,
+    chat_for_send,
+    check_reply_markup,
+    get_message,
+    lookup_chat,
+    method,
+    new_message,
+    record_edit,
+    reply_target,
+    resolve_input_file,
+    store_document,
+    store_photo,
 )
 from .models import CallbackAnswer, ChatState, SimEvent, SimMessage
 from .params import Params, Upload

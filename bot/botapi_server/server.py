@@ -10,7 +10,7 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -335,7 +335,7 @@ class LocalBotApi:
                 result = await result
         try:
             await asyncio.wait_for(self._closing.wait(), fault.delay)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         if fault.process:
             return result
@@ -422,12 +422,22 @@ async def _read_params(request: web.Request) -> Params:
 
 
 async def serve_forever(port: int = 8081, host: str = "127.0.0.1",
-                        token: str | Iterable[str] = DEFAULT_TOKEN, **kwargs: Any) -> None:
-    """Run a LocalBotApi until cancelled (used by ``python -m bot.botapi_server``)."""
+                        token: str | Iterable[str] = DEFAULT_TOKEN, *, console: bool = False,
+                        **kwargs: Any) -> None:
+    """Run a LocalBotApi until cancelled (``python -m bot.botapi_server``). ``kwargs`` go to
+    LocalBotApi; with console=True user actions are read from stdin (see console.py)."""
     server = LocalBotApi(token, **kwargs)
     url = await server.start(host, port)
-    log.info("local Bot API at %s (base_url=%s)", url, server.base_url)
+    print(f"Local Telegram Bot API at {url}\n"
+          f"  token(s): {', '.join(server.tokens)}\n"
+          f"  PTB: Application.builder().token(TOKEN).base_url('{server.base_url}')"
+          f".base_file_url('{server.base_file_url}')", flush=True)
     try:
-        await asyncio.Event().wait()
+        if console:
+            from .console import run_console
+
+            await run_console(server)
+        else:
+            await asyncio.Event().wait()
     finally:
         await server.stop()

@@ -94,7 +94,7 @@ class UpdateQueue:
                                    f"pending: {[u['update_id'] for u in self.pending()]}")
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _confirm(self, offset: int) -> None:
@@ -151,7 +151,7 @@ class UpdateQueue:
             changed = self._changed
             try:
                 await asyncio.wait_for(changed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self.poll_gen != gen:
                 raise ApiError(409, CONFLICT_OTHER)

@@ -408,3 +408,35 @@ async def test_release_refuses_a_work_order_that_is_not_a_draft(sessions):
             await release_work_order(s, work_order)
     assert caught.value.key == "work_order.bad_state"
     assert caught.value.params == {"work_order": "WO-000001", "status": "released"}
+
+
+async def test_a_blank_priority_keeps_a_rush_set_since_the_last_import(sessions):
+    await run_import(sessions, factory())
+    async with sessions() as s, s.begin():
+        await s.execute(update(WorkOrder).where(WorkOrder.code == "WO-000002").values(priority=1))
+
+    result = await run_import(sessions, factory())
+
+    assert (result.work_orders.updated, result.work_orders.unchanged) == (0, 3)
+    async with sessions() as s:
+        priorities = dict((await s.execute(select(WorkOrder.code, WorkOrder.priority))).all())
+        so1 = await s.scalar(select(Order).where(Order.order_no == "SO-1"))
+    assert priorities == {"WO-000001": 2, "WO-000002": 1, "WO-000003": 1}
+    assert so1.priority == 1  # the order follows its most urgent line
+
+
+async def test_over_production_within_tolerance_does_not_block_other_changes(sessions):
+    await run_import(sessions, factory(quantity=100))
+    await _report(sessions, "WO-000001", 10, good=103)
+    orders = [("SO-1", "深圳声宝电子", "BT-200", 100, "2026-12-08", 2),
+              ("SO-1", "深圳声宝电子", "LED-12", 300, "2026/12/5", None),
+              ("SO-2", "东莞快充科技", "LED-12", 50, date(2026, 11, 20), 1)]
+
+    result = await run_import(sessions, factory(orders=orders))
+
+    assert (result.work_orders.updated, result.orders.updated) == (1, 1)
+    async with sessions() as s:
+        work_order = await s.scalar(select(WorkOrder).where(WorkOrder.code == "WO-000001"))
+        so1 = await s.scalar(select(Order).where(Order.order_no == "SO-1"))
+    assert (work_order.quantity, work_order.due_date) == (100, date(2026, 12, 8))
+    assert so1.due_date == date(2026, 12, 5)

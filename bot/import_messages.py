@@ -1,0 +1,68 @@
+"""Import problems and results in zh and en (the English fallback lives on RowError itself)."""
+
+from __future__ import annotations
+
+IMPORT_MESSAGES: dict[str, dict[str, str]] = {
+    "import.required": {"zh": "必填", "en": "required"},
+    "import.missing_column": {"zh": "缺少这一列", "en": "this column is missing from the sheet"},
+    "import.duplicate_column": {"zh": "列重复（{header!r}）",
+                                "en": "the column appears twice ({header!r})"},
+    "import.bad_number": {"zh": "必须是数字（填的是 {value!r}）",
+                          "en": "must be a number (got {value!r})"},
+    "import.negative": {"zh": "不能为负数（填的是 {value!r}）",
+                        "en": "must not be negative (got {value!r})"},
+    "import.too_precise": {"zh": "最多 {places} 位小数（填的是 {value!r}）",
+                           "en": "at most {places} decimal places (got {value!r})"},
+    "import.bad_integer": {"zh": "必须是不小于 {min} 的整数（填的是 {value!r}）",
+                           "en": "must be a whole number >= {min} (got {value!r})"},
+    "import.bad_priority": {"zh": "必须是 1（最急）到 5 的整数（填的是 {value!r}）",
+                            "en": "must be a whole number from 1 (most urgent) to 5 "
+                                  "(got {value!r})"},
+    "import.bad_role": {"zh": "角色 {value!r} 无效（工人、质检、班组长、厂长、管理员）",
+                        "en": "unknown role {value!r} (worker, qc, supervisor, manager, admin)"},
+    "import.bad_wage_mode": {"zh": "计薪方式 {value!r} 无效（计件、计时、混合）",
+                             "en": "unknown wage mode {value!r} (piece, hourly, mixed)"},
+    "import.bad_language": {"zh": "语言 {value!r} 无效（zh、en）",
+                            "en": "unknown language {value!r} (zh, en)"},
+    "import.bad_qc": {"zh": "只能填 是 或 否（填的是 {value!r}）",
+                      "en": "must be yes or no (got {value!r})"},
+    "import.bad_date": {"zh": "不是日期（填的是 {value!r}），请写成 2026-12-01",
+                        "en": "not a date (got {value!r}); write it like 2026-12-01"},
+    "import.too_long": {"zh": "超过 {max} 个字符（填的是 {value!r}）",
+                        "en": "longer than {max} characters (got {value!r})"},
+    "import.too_large": {"zh": "最大 {max}（填的是 {value!r}）", "en": "at most {max} (got {value!r})"},
+    "import.unknown_product": {"zh": "未知产品 {value!r}", "en": "unknown product {value!r}"},
+    "import.unknown_skill": {"zh": "未知工序编码 {value!r}", "en": "unknown operation code {value!r}"},
+    "import.duplicate": {"zh": "{value!r} 重复（第一次出现在第 {first_row} 行）",
+                         "en": "{value!r} appears twice (first in row {first_row})"},
+    "import.inconsistent": {"zh": "{value!r} 与第 {first_row} 行的 {expected!r} 不一致",
+                            "en": "{value!r} differs from {expected!r} in row {first_row}"},
+    "import.hourly_rate_required": {"zh": "计薪方式 {wage_mode} 需要填写时薪",
+                                    "en": "wage mode {wage_mode} needs an hourly rate"},
+    "import.below_reported": {"zh": "{value} 少于工单 {work_order} 已报的 {reported} 件",
+                              "en": "{value} is below the {reported} pieces already reported "
+                                    "on {work_order}"},
+    "import.work_order_closed": {"zh": "工单 {work_order} 状态为 {status}，不能修改",
+                                 "en": "work order {work_order} is {status} and cannot change"},
+}
+
+SHEET_NAMES = {"people": "人员", "products": "产品", "orders": "订单"}
+
+FILE_MESSAGES: dict[str, dict[str, str]] = {
+    "import.rejected": {"zh": "文件有 {count} 处错误，没有导入任何数据：",
+                        "en": "The file has {count} problem(s); nothing was imported:"},
+    "import.duplicate_sheet": {"zh": "工作表 {sheet} 出现了两次：{first} 和 {second}",
+                               "en": "Sheet {sheet} is given twice: {first} and {second}"},
+    "import.no_sheets": {"zh": "{path} 里没有 people/products/orders（人员/产品/订单）工作表",
+                         "en": "{path} has no people, products or orders sheet"},
+    "import.file_not_found": {"zh": "找不到文件 {path}", "en": "File not found: {path}"},
+    "import.unknown_sheet": {"zh": "{path}：不认识的表名 {name}（应为 people、products 或 orders）",
+                             "en": "{path}: unknown sheet {name} (use people, products or "
+                                   "orders)"},
+    "import.unsupported_file": {"zh": "{path}：不支持 {suffix} 文件，请用 .xlsx 或 .csv",
+                                "en": "{path}: {suffix} files are not supported; use .xlsx or "
+                                      ".csv"},
+    "import.unreadable": {"zh": "无法读取 {path}：{reason}", "en": "Cannot read {path}: {reason}"},
+    "import.bad_encoding": {"zh": "{path} 的编码无法识别，请另存为 UTF-8 CSV",
+                            "en": "{path}: unknown text encoding; save it as UTF-8 CSV"},
+}

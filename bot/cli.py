@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gongdan status | head`
+        sys.stderr.close()
+        return 0
 
 
 async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:

@@ -59,6 +59,8 @@ class OutboxSender:
         self.in_flight: set[int] = set()
         self.busy_chats: set[int] = set()
         self.results: list[Outcome] = []
+        # Sent (or given up) but not yet written back: never pick these up again meanwhile.
+        self.unflushed: set[int] = set()
         self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.sent_count = 0
 
@@ -105,14 +107,14 @@ class OutboxSender:
         next_delay = 1.0
         seen: set[int] = set()
         for row in rows:
-            if row.id in self.in_flight or row.chat_id in seen:
+            if row.id in self.in_flight or row.id in self.unflushed or row.chat_id in seen:
                 continue
             seen.add(row.chat_id)  # one at a time per chat keeps the chat's order
             if row.chat_id in self.busy_chats:
                 continue
             state = states.get(row.chat_id)
             if state is not None and state.unreachable_at is not None:
-                self.results.append(Outcome(row.id, OutboxStatus.failed, error="unreachable"))
+                self._settle(Outcome(row.id, OutboxStatus.failed, error="unreachable"))
                 continue
             chat_id = state.migrated_to if state is not None and state.migrated_to else row.chat_id
             wait = self.pacer.wait_time(chat_id)
@@ -128,7 +130,7 @@ class OutboxSender:
     async def _deliver(self, row: OutboxMessage, chat_id: int) -> None:
         async with self.slots:
             outcome = await self._send(row, chat_id)
-        self.results.append(outcome)
+        self._settle(outcome)
         self.in_flight.discard(row.id)
         self.busy_chats.discard(row.chat_id)
         if outcome.status == OutboxStatus.sent:
@@ -136,6 +138,10 @@ class OutboxSender:
         if outcome.retry_in:
             self.pacer.pause(chat_id, outcome.retry_in)
         self.wake()
+
+    def _settle(self, outcome: Outcome) -> None:
+        self.results.append(outcome)
+        self.unflushed.add(outcome.row_id)
 
     async def _send(self, row: OutboxMessage, chat_id: int) -> Outcome:
         payload = json.loads(row.payload)
@@ -182,6 +188,12 @@ class OutboxSender:
             return
         results, self.results = self.results, []
         now = datetime.now(UTC)
+        try:
+            await self._write_back(results, now)
+        finally:
+            self.unflushed.difference_update(o.row_id for o in results)
+
+    async def _write_back(self, results: list[Outcome], now: datetime) -> None:
         async with self.sessions() as session, session.begin():
             for outcome in results:
                 values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1,

@@ -22,7 +22,8 @@ from domain.errors import DomainError
 VERSION = "GD1"
 _WORK_ORDER = r"WO-\d{6}"
 _PAYLOAD = re.compile(rf"^{VERSION}:({_WORK_ORDER})(?::(\d{{1,4}}))?$")
-_TYPED = re.compile(r"^(?:GD1[:\s])?\s*(WO)\s*-?\s*(\d{1,6})(?:\s*[:/#\s]\s*(\d{1,4}))?$")
+# A space never separates the operation: in "WO-000123 20" the 20 is a quantity.
+_TYPED = re.compile(r"^(?:GD1:)?\s*(WO)\s*-?\s*(\d{1,6})(?:\s*[:/#]\s*(\d{1,4}))?$")
 
 
 @dataclass(frozen=True)

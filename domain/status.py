@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -52,12 +53,25 @@ class WorkOrderView:
 
 async def load_open_work_orders(session: AsyncSession) -> list[WorkOrderView]:
     """Every open work order, most urgent first (priority, due date, code)."""
-    rows = (await session.execute(
-        select(WorkOrder, Order, Product)
-        .join(Order, WorkOrder.order_id == Order.id)
-        .join(Product, WorkOrder.product_id == Product.id)
-        .where(WorkOrder.status.in_(OPEN_WORK_ORDER))
-        .order_by(WorkOrder.priority, WorkOrder.due_date, WorkOrder.code))).all()
+    return await load_work_orders(session, statuses=OPEN_WORK_ORDER)
+
+
+async def load_work_orders(
+    session: AsyncSession, *, codes: Sequence[str] | None = None, order_no: str | None = None,
+    statuses: Sequence[str] | None = None,
+) -> list[WorkOrderView]:
+    """Work orders by code, by order, or by status, most urgent first."""
+    query = (select(WorkOrder, Order, Product)
+             .join(Order, WorkOrder.order_id == Order.id)
+             .join(Product, WorkOrder.product_id == Product.id)
+             .order_by(WorkOrder.priority, WorkOrder.due_date, WorkOrder.code))
+    if codes is not None:
+        query = query.where(WorkOrder.code.in_(codes))
+    if order_no is not None:
+        query = query.where(Order.order_no == order_no)
+    if statuses is not None:
+        query = query.where(WorkOrder.status.in_(statuses))
+    rows = (await session.execute(query)).all()
 
     tasks: dict[int, list[tuple[OperationTask, Operation]]] = defaultdict(list)
     for task, operation in (await session.execute(

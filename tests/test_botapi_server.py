@@ -67,7 +67,8 @@ async def api() -> AsyncIterator[LocalBotApi]:
 
 def make_bot(server: LocalBotApi, token: str = DEFAULT_TOKEN, read_timeout: float = 5.0) -> Bot:
     return Bot(token, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot",
-               request=HTTPXRequest(read_timeout=read_timeout))
+               request=HTTPXRequest(read_timeout=read_timeout),
+               get_updates_request=HTTPXRequest(read_timeout=read_timeout))
 
 
 @pytest.fixture
@@ -358,3 +359,20 @@ async def test_real_application_polls_and_answers(api: LocalBotApi) -> None:
             await app.updater.stop()
             await app.stop()
     assert api.pending_updates() == []
+
+
+async def test_stalled_polling_keeps_updates_unconfirmed(api: LocalBotApi) -> None:
+    user = api.user(1010, "冯")
+    api.stall_polling(after_batches=1)
+    await user.send_text("报工 10 件")
+    async with make_bot(api, read_timeout=0.3) as first:
+        (got,) = await first.get_updates(timeout=0)
+        await api.wait_delivered(got.update_id)
+        with pytest.raises(TimedOut):  # the confirming poll hangs: the bot "dies" here
+            await first.get_updates(offset=got.update_id + 1, timeout=0)
+    assert [u["update_id"] for u in api.pending_updates()] == [got.update_id]
+    api.resume_polling()
+    async with make_bot(api) as second:
+        (again,) = await second.get_updates(timeout=0)
+    assert (again.update_id, again.message.text) == (got.update_id, "报工 10 件")
+    assert api.stats["polls_stalled"] == 1

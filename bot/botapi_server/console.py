@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 
 from .server import LocalBotApi
@@ -21,11 +22,16 @@ from .server import LocalBotApi
 async def run_console(server: LocalBotApi) -> None:
     server.on_event(lambda ev: print(ev, flush=True))
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read_stdin() -> None:  # a daemon thread, so Ctrl-C never waits for it
+        for raw in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, raw)
+
+    threading.Thread(target=read_stdin, daemon=True, name="botapi-console").start()
     print(__doc__, flush=True)
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
-            await asyncio.Event().wait()  # stdin closed: keep serving
+        line = await lines.get()
         line = line.strip()
         if not line:
             continue

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 @method("getMe")
 def get_me(server: LocalBotApi, p: Params) -> dict[str, Any]:
-    return {**server.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+    return {**server.bot_user(), "can_join_groups": True,
+            "can_read_all_group_messages": not server.privacy_mode,
             "supports_inline_queries": False, "can_connect_to_business": False,
             "has_main_web_app": False}
 

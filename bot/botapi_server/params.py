@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import bad_request
+from aiohttp import web
+
+from .errors import ApiError, bad_request
 
 
 @dataclass
@@ -118,3 +120,25 @@ class Params:
         for name, up in self.uploads.items():
             out[name] = f"<file {up.filename or ''} {len(up.data)} bytes>"
         return out
+
+
+async def read_params(request: web.Request) -> Params:
+    values: dict[str, Any] = dict(request.query)
+    uploads: dict[str, Upload] = {}
+    if request.can_read_body:
+        ctype = request.content_type
+        if ctype == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            if isinstance(body, dict):
+                values.update(body)
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    uploads[key] = Upload(value.file.read(), value.filename, value.content_type)
+                else:
+                    values[key] = value if isinstance(value, str) else bytes(value).decode()
+    return Params(values, uploads)

@@ -10,17 +10,17 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from . import methods_chat, methods_msg  # noqa: F401 - register the methods
 from .errors import ApiError, too_many_requests
+from .faults import Fault, FaultInjector, RequestRecord
 from .media import MAX_UPLOAD, FileRec
 from .methods_common import METHODS
 from .models import CallbackRec, ChatState, SimEvent
-from .params import Params, Upload
+from .params import Params, read_params
 from .ratelimit import RateLimiter, RateLimits
 from .updates import UpdateQueue
 
@@ -30,48 +30,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456789:AAGongdanLocalTestToken_0123456789ab"
-_HTTP_PHRASES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                 409: "Conflict", 500: "Internal Server Error", 502: "Bad Gateway",
-                 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
-@dataclass
-class Fault:
-    """An injected failure; see LocalBotApi.inject."""
-
-    method: str | None
-    status: int | str
-    times: int | None
-    retry_after: int = 1
-    description: str | None = None
-    delay: float = 3600.0
-    process: bool = False
-    hits: int = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.times is not None and self.hits >= self.times
-
-
-@dataclass
-class RequestRecord:
-    ts: float
-    method: str
-    params: dict[str, Any]
-    status: int
-    description: str | None = None
-    duration: float = 0.0
-    injected: bool = False
-
 
 def _new_stats() -> dict[str, Any]:
     return {"calls": Counter(), "count_429": 0, "count_429_injected": 0,
             "count_429_by_scope": Counter(), "errors": Counter(), "injected": 0,
             "updates_pushed": 0, "updates_delivered": 0, "updates_redelivered": 0,
-            "updates_confirmed": 0, "messages_sent": 0}
+            "updates_confirmed": 0, "messages_sent": 0, "polls_stalled": 0}
 
 
-class LocalBotApi:
+class LocalBotApi(FaultInjector):
     """A local Telegram Bot API server. See the package docstring for the full API."""
 
     def __init__(
@@ -85,6 +52,7 @@ class LocalBotApi:
         first_update_id: int = 1,
         callback_query_ttl: float | None = None,
         photo_max_side: int = 1280,
+        privacy_mode: bool = True,
         request_log_size: int = 10_000,
     ):
         self.tokens = [token] if isinstance(token, str) else list(token)
@@ -96,6 +64,7 @@ class LocalBotApi:
         self.rate_limits = rate_limits
         self.callback_query_ttl = callback_query_ttl
         self.photo_max_side = photo_max_side
+        self.privacy_mode = privacy_mode
         self.updates = UpdateQueue(self, first_update_id)
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, SimUser] = {}
@@ -221,44 +190,24 @@ class LocalBotApi:
     def pending_updates(self) -> list[dict[str, Any]]:
         return self.updates.pending()
 
+    def stall_polling(self, after_batches: int = 0) -> None:
+        """Make getUpdates hang (without confirming anything) until resume_polling() or
+        stop(): at once, or after ``after_batches`` more non-empty batches were delivered.
+        With after_batches=1: the bot receives the next updates, and its following
+        getUpdates, which would confirm them, hangs - kill the bot then, and the updates
+        are redelivered to the next bot."""
+        self.updates.stall(after_batches)
+
+    def resume_polling(self) -> None:
+        self.updates.resume()
+
+    async def wait_delivered(self, update_id: int | None = None, timeout: float = 5.0) -> None:
+        """Wait until ``update_id`` (default: the last pushed) was handed out by getUpdates."""
+        await self.updates.wait_delivered(update_id, timeout)
+
     async def wait_confirmed(self, update_id: int | None = None, timeout: float = 5.0) -> None:
         """Wait until the bot confirmed ``update_id`` (default: every update pushed so far)."""
         await self.updates.wait_confirmed(update_id, timeout)
-
-    # ------------------------------------------------------------------ faults
-    def inject(self, method: str | None = None, status: int | str = 500, times: int | None = 1,
-               retry_after: int = 1, *, description: str | None = None,
-               delay: float = 3600.0, process: bool = False) -> Fault:
-        """Make the next ``times`` calls of ``method`` fail (None: any method except
-        getUpdates; times=None: until clear_faults()). status: an HTTP code (429 carries
-        ``parameters.retry_after``) or "timeout" (the response is held back ``delay`` s,
-        i.e. until the client times out; with process=True the call takes effect first)."""
-        fault = Fault(method, status, times, retry_after, description, delay, process)
-        self.faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
-    def _take_fault(self, method: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.exhausted:
-                continue
-            if fault.method == method or (fault.method is None and method != "getUpdates"):
-                fault.hits += 1
-                if fault.exhausted:
-                    self.faults.remove(fault)
-                return fault
-        return None
-
-    def _fault_error(self, fault: Fault) -> ApiError:
-        if fault.status == 429:
-            return too_many_requests(fault.retry_after)
-        code = int(fault.status)
-        desc = fault.description or _HTTP_PHRASES.get(code, "Error")
-        if fault.description is None and code == 400:
-            desc = "Bad Request: injected failure"
-        return ApiError(code, desc)
 
     def _rate_check(self, method: str, params: Params) -> None:
         conf = self.rate_limits
@@ -296,7 +245,7 @@ class LocalBotApi:
             return self._error_response(ApiError(404, "Not Found: method not found"))
         record = RequestRecord(time.time(), canonical, {}, 200)
         try:
-            params = await _read_params(request)
+            params = await read_params(request)
             record.params = params.loggable()
             fault = self._take_fault(canonical)
             if fault is not None:
@@ -324,22 +273,6 @@ class LocalBotApi:
             self.requests.append(record)
         return web.json_response({"ok": True, "result": result},
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-    async def _apply_fault(self, fault: Fault, func: Callable, params: Params) -> Any:
-        if fault.status != "timeout":
-            raise self._fault_error(fault)
-        result: Any = None
-        if fault.process:
-            result = func(self, params)
-            if inspect.isawaitable(result):
-                result = await result
-        try:
-            await asyncio.wait_for(self._closing.wait(), fault.delay)
-        except TimeoutError:
-            pass
-        if fault.process:
-            return result
-        raise ApiError(504, "Gateway Timeout")
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] not in self.tokens:
@@ -397,28 +330,6 @@ class LocalBotApi:
 
 def _scope_key(scope: dict[str, Any] | None) -> str:
     return json.dumps(scope or {"type": "default"}, sort_keys=True)
-
-
-async def _read_params(request: web.Request) -> Params:
-    values: dict[str, Any] = dict(request.query)
-    uploads: dict[str, Upload] = {}
-    if request.can_read_body:
-        ctype = request.content_type
-        if ctype == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
-            if isinstance(body, dict):
-                values.update(body)
-        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            for key, value in form.items():
-                if isinstance(value, web.FileField):
-                    uploads[key] = Upload(value.file.read(), value.filename, value.content_type)
-                else:
-                    values[key] = value if isinstance(value, str) else bytes(value).decode()
-    return Params(values, uploads)
 
 
 async def serve_forever(port: int = 8081, host: str = "127.0.0.1",

@@ -6,6 +6,9 @@
 * a negative offset keeps only the last ``-offset`` updates;
 * ``timeout`` long-polls; a newer getUpdates ends an older waiting one with 409 Conflict;
 * ``allowed_updates`` (sticky between calls) decides which updates are created at all.
+
+``stall()`` makes getUpdates calls hang before they confirm anything, so a test can kill
+a bot that has received updates but not confirmed them yet.
 """
 
 from __future__ import annotations
@@ -39,6 +42,24 @@ class UpdateQueue:
         self.allowed: list[str] | None = None
         self.poll_gen = 0
         self._changed = asyncio.Event()
+        self._running = asyncio.Event()  # cleared while polling is stalled
+        self._running.set()
+        self.stall_after: int | None = None
+
+    def stall(self, after_batches: int = 0) -> None:
+        if after_batches <= 0:
+            self._running.clear()
+            self.stall_after = None
+        else:
+            self.stall_after = after_batches
+
+    def resume(self) -> None:
+        self.stall_after = None
+        self._running.set()
+
+    @property
+    def stalled(self) -> bool:
+        return not self._running.is_set()
 
     def wake(self) -> None:
         self._changed.set()
@@ -124,9 +145,44 @@ class UpdateQueue:
             if count > 1:
                 stats["updates_redelivered"] += 1
         self.forced_sent.update(u["update_id"] for u in self.forced[:limit])
+        if batch:
+            self.wake()
         return batch
 
+    async def wait_delivered(self, update_id: int | None, timeout: float) -> None:
+        target = self.next_id - 1 if update_id is None else update_id
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.deliveries.get(target):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"update {target} not delivered within {timeout}s")
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
     async def get_updates(self, p: Params) -> list[dict[str, Any]]:
+        closing = self.server._closing
+        if not self._running.is_set():  # stalled: hang before looking at offset
+            self.server.stats["polls_stalled"] += 1
+            waiters = [asyncio.ensure_future(self._running.wait()),
+                       asyncio.ensure_future(closing.wait())]
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiters:
+                    w.cancel()
+            if closing.is_set():
+                return []
+        batch = await self._poll(p, closing)
+        if batch and self.stall_after is not None:
+            self.stall_after -= 1
+            if self.stall_after <= 0:
+                self.stall()
+        return batch
+
+    async def _poll(self, p: Params, closing: asyncio.Event) -> list[dict[str, Any]]:
         if self.server.webhook.get("url"):
             raise ApiError(409, CONFLICT_WEBHOOK)
         offset = p.int("offset", 0) or 0
@@ -140,7 +196,6 @@ class UpdateQueue:
         self._confirm(offset)  # also wakes an older waiting poll, which then gets 409
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        closing = self.server._closing
         while True:
             batch = self._take(limit)
             if batch or closing.is_set():

@@ -137,7 +137,7 @@ def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
 def refuse(ctx: Ctx, error: DomainError, action: str) -> None:
     audit.record(ctx.session, "refused", actor_person_id=ctx.person.id if ctx.person else None,
                  actor_telegram_id=ctx.user_id, action_name=action, reason=error.key,
-                 **{k: v for k, v in error.params.items() if isinstance(v, str | int)})
+                 params=error.params)
     ctx.reply(error.key, **error.params)
     if ctx.update.callback_query:
         ctx.answer(error.key, **error.params)

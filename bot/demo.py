@@ -1,0 +1,227 @@
+"""`gongdan demo`: the real bot, a local Bot API server, a sample factory and a simulated shift.
+
+Everything is real but the people: a fresh SQLite file, the master-data import, the PTB
+Application with its inbox and outbox, HTTP to a Bot API server on loopback, travel cards
+rendered and photographed the way a phone would (tilted, blurred, JPEG), and the barcode
+decoder. It prints what each person saw and leaves the database behind to explore.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import qrcode
+from PIL import ImageFilter
+from sqlalchemy import func, select
+
+from bot.app import GongdanBot
+from bot.botapi_server import LocalBotApi
+from bot.botapi_server.sim import SimUser
+from bot.config import Settings
+from bot.labels import render_card
+from bot.photo_sim import phone_photo
+from bot.sample_factory import SAMPLE, write_sample_workbook
+from bot.status_text import status_table
+from bot.travel_cards import cards_for
+from bot.workbook import read_workbook
+from domain.db import make_engine, make_sessionmaker
+from domain.masterdata import import_master_data
+from domain.migrate import upgrade
+from domain.models import InboxUpdate, OutboxMessage, OutboxStatus, WorkReport
+from domain.registration import issue_invite
+from domain.rules import FactoryRules
+from domain.status import load_open_work_orders
+
+TOKEN = "700000:DEMO-TOKEN"
+
+
+class Shift:
+    """The simulated people and the helpers that let each step finish before the next."""
+
+    def __init__(self, api: LocalBotApi, bot: GongdanBot, quiet: bool) -> None:
+        self.api = api
+        self.bot = bot
+        self.quiet = quiet
+        self.users: dict[str, SimUser] = {}
+        api.on_event(self._print)
+
+    def _print(self, event: object) -> None:
+        if not self.quiet:
+            print("   ", event)
+
+    def say(self, title: str) -> None:
+        if not self.quiet:
+            print(f"\n== {title}")
+
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until every update was processed and every reply was handed to the Bot API."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if self.api.pending_updates() or self.bot.sender.in_flight:
+                continue
+            async with self.bot.sessions() as session:
+                unprocessed = await session.scalar(select(func.count()).select_from(InboxUpdate)
+                                                   .where(InboxUpdate.processed_at.is_(None)))
+                unsent = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                              .where(OutboxMessage.status == OutboxStatus.pending))
+            if not unprocessed and not unsent:
+                return
+        raise TimeoutError("the bot did not settle")
+
+    async def invite(self, code: str) -> str:
+        async with self.bot.sessions() as session, session.begin():
+            person = SAMPLE.person(code)
+            issued = await issue_invite(session, code, person.role, now=datetime.now(UTC),
+                                        rules=self.bot.settings.rules)
+        return issued.code
+
+    async def join(self, code: str, user_id: int, lang: str = "zh") -> SimUser:
+        person = SAMPLE.person(code)
+        user = self.api.user(user_id, person.name, language_code=lang)
+        self.users[code] = user
+        await user.command("/start", await self.invite(code))
+        await self.settle()
+        return user
+
+
+async def run_demo(db_path: Path, quiet: bool = False) -> int:
+    started = time.monotonic()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{db_path}"
+
+    workbook = write_sample_workbook(db_path.parent / "demo-factory.xlsx", date.today())
+    engine = make_engine(url)
+    await upgrade(engine)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        result = await import_master_data(session, read_workbook([workbook]))
+    print(f"Imported {workbook}: {result.people.created} people, {result.products.created} "
+          f"products, work orders {', '.join(result.released)}")
+
+    async with LocalBotApi(TOKEN, bot_username="gongdan_demo_bot") as api:
+        settings = Settings(token=TOKEN, api_base_url=api.url or "", database_url=url,
+                            bot_username="gongdan_demo_bot", send_rate=30, chat_rate=10,
+                            chat_burst=5, rules=FactoryRules())
+        bot = GongdanBot(settings, engine=engine, poll_timeout=1)
+        await bot.start()
+        print(f"Bot @gongdan_demo_bot is polling the local Bot API server at {api.url}")
+        try:
+            await simulate(Shift(api, bot, quiet))
+        finally:
+            await bot.stop()
+
+    engine = make_engine(url)
+    async with make_sessionmaker(engine)() as session:
+        views = await load_open_work_orders(session)
+        reports = await session.scalar(select(func.count()).select_from(WorkReport))
+    await engine.dispose()
+    print("\n== Work orders at the end of the shift / 班末工单状态\n")
+    print(status_table(views, "zh"))
+    print(f"\n{reports} work reports recorded in {time.monotonic() - started:.1f} s. "
+          f"The database stays at {db_path}; explore it with:\n"
+          f"  DATABASE_URL=sqlite:///{db_path} gongdan status")
+    return 0
+
+
+async def card_photo(shift: Shift, work_order: str, seed: int, difficulty: str = "normal",
+                     blur: float = 0.0) -> bytes:
+    async with shift.bot.sessions() as session:
+        (card,) = await cards_for(session, [work_order], None)
+    image = render_card(card)
+    if blur:
+        image = image.convert("L").filter(ImageFilter.GaussianBlur(blur))
+    return phone_photo(image, seed=seed, difficulty=difficulty)
+
+
+def foreign_qr() -> bytes:
+    """A QR code that is not ours: a payment code someone photographed by mistake."""
+    image = qrcode.make("https://pay.example.com/qr/8848").convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+async def simulate(shift: Shift) -> None:
+    api = shift.api
+    shift.say("Registration with invites / 邀请注册")
+    zhang = await shift.join("W01", 10001)          # SMT
+    liu = await shift.join("W04", 10004)            # THT
+    zhao = await shift.join("W07", 10007)           # soldering
+    sun = await shift.join("W12", 10012, lang="en")  # packing and test, English speaker
+    ma = await shift.join("S01", 10101)             # supervisor
+
+    stranger = api.user(19999, "路人")
+    await stranger.command("/tasks")
+    await shift.settle()
+    guesser = api.user(19998, "冒名者")
+    await guesser.command("/start", "not-a-real-code")
+    await shift.settle()
+
+    shift.say("张伟 photographs the card of WO-000001 and taps 100 / 拍卡报工")
+    await zhang.send_photo(await card_photo(shift, "WO-000001", seed=1))
+    await shift.settle()
+    await zhang.press("100")
+    await shift.settle()
+    shift.say("张伟 types the code with the quantity / 输入编码和数量")
+    await zhang.send_text("WO-000001 200")
+    await shift.settle()
+    typed_update = api.updates.next_id - 1
+
+    shift.say("Telegram delivers that update again: it is applied once / 重复投递")
+    api.redeliver(typed_update)
+    await shift.settle()
+    async with shift.bot.sessions() as session:
+        reports = await session.scalar(select(func.count()).select_from(WorkReport))
+    shift.say(f"(update #{typed_update} came twice; the bot holds {reports} reports, not 3)")
+
+    shift.say("刘洋 over-reports the next operation; the flow rule refuses / 超报被拒")
+    await liu.send_photo(await card_photo(shift, "WO-000001", seed=2))
+    await shift.settle()
+    await liu.send_text("350")
+    await shift.settle()
+    await liu.send_text("280 3 毛刺")
+    await shift.settle()
+    shift.say("刘洋 undoes it and reports again, picking the scrap reason / 撤销后重报")
+    await liu.press("撤销")
+    await shift.settle()
+    await liu.send_text("WO-000001")
+    await shift.settle()
+    await liu.send_text("290 2")
+    await shift.settle()
+    await liu.press("毛刺")
+    await shift.settle()
+
+    shift.say("赵敏's photo is too blurred; she types the code instead / 照片模糊，改为输入")
+    await zhao.send_photo(await card_photo(shift, "WO-000001", seed=3, blur=9))
+    await shift.settle()
+    await zhao.send_text("wo-1")
+    await shift.settle()
+    shift.say("赵敏 double-taps the quantity button: recorded once / 连点两次")
+    await zhao.press("全部剩余 290")
+    await zhao.press("全部剩余 290")
+    await shift.settle()
+
+    shift.say("A worker tries a supervisor command; the supervisor checks the floor / 权限")
+    await zhang.command("/status")
+    await shift.settle()
+    await ma.command("/status")
+    await shift.settle()
+
+    shift.say("孙浩 (English) sends a foreign QR code and a PDF / 非本厂码与非图片文件")
+    await sun.send_photo(foreign_qr())
+    await shift.settle()
+    await sun.send_document(b"%PDF-1.4 not a photo", "invoice.pdf", "application/pdf")
+    await shift.settle()
+    await sun.command("/tasks")
+    await shift.settle()
+
+    shift.say("Rush order WO-000005 on the SMT line, reported from a tilted photo / 急单")
+    await zhang.send_photo(await card_photo(shift, "WO-000005", seed=7, difficulty="normal"),
+                           caption="500")
+    await shift.settle()

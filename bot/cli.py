@@ -111,7 +111,7 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.import_report import describe_result, describe_rejection
+    from bot.import_report import describe_rejection, describe_result
     from bot.workbook import read_workbook
     from domain.masterdata import ImportRejected, import_master_data
 

@@ -376,3 +376,26 @@ async def test_stalled_polling_keeps_updates_unconfirmed(api: LocalBotApi) -> No
         (again,) = await second.get_updates(timeout=0)
     assert (again.update_id, again.message.text) == (got.update_id, "报工 10 件")
     assert api.stats["polls_stalled"] == 1
+
+
+async def test_group_privacy_mode_members_and_buttons(api: LocalBotApi, bot: Bot) -> None:
+    boss = api.user(2001, "陈", "主管")
+    worker = api.user(2002, "林")
+    shop = api.group(-1002000000001, "二车间", members=[worker], bot_status="member")
+    shop.add_member(boss, status="creator")
+    assert (await bot.get_chat_member(shop.id, boss.id)).status == "creator"
+    assert (await bot.get_chat_member(shop.id, api.bot_id)).status == "member"
+    await shop.send_text(worker, "大家好")  # privacy mode: a plain message is not delivered
+    await shop.command(worker, "/report", "5", mention=True)
+    posted = await bot.send_message(shop.id, "请确认", reply_markup=keyboard())
+    await shop.send_text(boss, "收到", reply_to=posted.message_id)
+    cid = await shop.press(boss, "开工")
+    updates = await bot.get_updates()
+    assert [u.message.text if u.message else u.callback_query.data for u in updates] == [
+        "/report@gongdan_demo_bot 5", "收到", "start:7"]
+    assert updates[1].message.reply_to_message.text == "请确认"
+    assert updates[2].callback_query.id == cid
+    assert updates[2].callback_query.message.chat.title == "二车间"
+    assert (await shop.wait_message()).text == "请确认"
+    assert [m.content for m in shop.all_messages] == [
+        "大家好", "/report@gongdan_demo_bot 5", "请确认", "收到"]

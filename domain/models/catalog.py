@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.models.base import BigId, Base, Money
+from domain.models.base import Base, BigId, Money
 
 
 class Product(Base):

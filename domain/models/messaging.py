@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.models.base import BigId, Base, UTCDateTime, utcnow
+from domain.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class InboxUpdate(Base):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.models.base import BigId, Base, Money, UTCDateTime, utcnow
+from domain.models.base import Base, BigId, Money, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):

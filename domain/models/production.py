@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.models.base import BigId, Base, Money, UTCDateTime, utcnow
+from domain.models.base import Base, BigId, Money, UTCDateTime, utcnow
 
 
 class WorkOrderStatus(enum.StrEnum):

@@ -1,8 +1,8 @@
 """A worker registers, reports by typed code and buttons, undoes; all through real HTTP."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from domain.models import OperationTask, WorkReport
+from domain.models import OperationTask
 
 
 async def test_register_and_report_with_buttons(floor):

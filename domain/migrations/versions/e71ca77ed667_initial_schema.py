@@ -4,9 +4,8 @@ Revision ID: e71ca77ed667
 Revises: 
 Create Date: 2026-11-21 13:39:55.316362
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'e71ca77ed667'
 down_revision = None

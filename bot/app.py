@@ -75,9 +75,9 @@ class GongdanBot:
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        if self.tasks:
+            # asyncio.wait neither raises the tasks' CancelledError nor swallows our own.
+            await asyncio.wait(self.tasks, timeout=10)
         with suppress(Exception):
             await self.sender.flush()
         await self.application.shutdown()

@@ -58,20 +58,7 @@ class Shift:
             print(f"\n== {title}")
 
     async def settle(self, timeout: float = 15.0) -> None:
-        """Wait until every update was processed and every reply was handed to the Bot API."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            if self.api.pending_updates() or self.bot.sender.in_flight:
-                continue
-            async with self.bot.sessions() as session:
-                unprocessed = await session.scalar(select(func.count()).select_from(InboxUpdate)
-                                                   .where(InboxUpdate.processed_at.is_(None)))
-                unsent = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                              .where(OutboxMessage.status == OutboxStatus.pending))
-            if not unprocessed and not unsent:
-                return
-        raise TimeoutError("the bot did not settle")
+        await wait_until_settled(self.api, self.bot, timeout)
 
     async def invite(self, code: str) -> str:
         async with self.bot.sessions() as session, session.begin():
@@ -87,6 +74,23 @@ class Shift:
         await user.command("/start", await self.invite(code))
         await self.settle()
         return user
+
+
+async def wait_until_settled(api: LocalBotApi, bot: GongdanBot, timeout: float) -> None:
+    """Wait until every update was processed and every reply was handed to the Bot API."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        if api.pending_updates() or bot.sender.in_flight:
+            continue
+        async with bot.sessions() as session:
+            unprocessed = await session.scalar(select(func.count()).select_from(InboxUpdate)
+                                               .where(InboxUpdate.processed_at.is_(None)))
+            unsent = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                          .where(OutboxMessage.status == OutboxStatus.pending))
+        if not unprocessed and not unsent:
+            return
+    raise TimeoutError("the bot did not settle")
 
 
 async def run_demo(db_path: Path, quiet: bool = False) -> int:

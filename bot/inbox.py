@@ -29,6 +29,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import render_text
+from bot.pacing import nap
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.notifications import Notice, enqueue
 from domain.reporting import ConcurrentChange
@@ -133,10 +134,7 @@ class Processor:
             handled = await self.drain_once()
             if handled == 0:
                 self.idle.set()
-                try:
-                    await asyncio.wait_for(self.wakeup.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
+                await nap(self.wakeup, 1.0)
                 self.idle.clear()
 
     async def drain_once(self, batch: int = 500) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 
@@ -63,3 +65,13 @@ class Pacer:
 
     def pause(self, chat_id: int, seconds: float) -> None:
         self.paused_until[chat_id] = time.monotonic() + seconds
+
+
+async def nap(event: asyncio.Event, seconds: float) -> None:
+    """Sleep until the event is set or the time is up.
+
+    (asyncio.wait_for can lose a cancellation on Python 3.11; asyncio.timeout does not.)
+    """
+    with suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()

@@ -22,7 +22,7 @@ from telegram import Bot, BotCommandScopeChat
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.config import Settings
-from bot.pacing import Pacer
+from bot.pacing import Pacer, nap
 from bot.render import commands_for, render
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 
@@ -72,10 +72,7 @@ class OutboxSender:
             self.wakeup.clear()
             delay = await self.pump()
             await self.flush()
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout=min(delay, 1.0))
-            except TimeoutError:
-                pass
+            await nap(self.wakeup, min(delay, 1.0))
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Send everything that is due now (used by the CLI and tests)."""

@@ -100,8 +100,7 @@ class LocalBotApi(FaultInjector):
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sock = site._server.sockets[0]  # type: ignore[union-attr]
-        real_port = sock.getsockname()[1]
+        real_port = self._runner.addresses[-1][1]
         self.url = f"http://{host}:{real_port}"
         return self.url
 

@@ -36,9 +36,14 @@ class Floor:
                        role: str = "worker"):
         user = self.api.user(user_id, name, language_code=lang)
         await user.command("/start", await self.invite(person, role))
-        await user.wait_message(lambda m: "W" in (m.text or "") or "S" in (m.text or ""))
+        await user.wait_message()  # registered
         await user.wait_message()  # the help that follows registration
         return user
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        from bot.demo import wait_until_settled
+
+        await wait_until_settled(self.api, self.bot, timeout)
 
 
 def _now():

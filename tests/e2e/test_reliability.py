@@ -122,7 +122,7 @@ async def test_kill_9_mid_stream_applies_every_report_exactly_once(api, tmp_path
         # The bot stores the first batch, then its confirming getUpdates hangs: everything it
         # took is still unconfirmed at Telegram when it dies, so all of it comes back.
         api.stall_polling(after_batches=1)
-        for n in range(REPORTS_EACH):
+        for _ in range(REPORTS_EACH):
             for user in users:
                 await user.send_text("WO-000001 1")
         await wait_for(lambda: reports_in(db)[0] >= total // 10, timeout=30)

@@ -4,8 +4,8 @@ Cards are 1-bit images: Pillow writes greyscale PDF pages as lossy JPEG, which b
 codes. The QR does the work in phone photos (short uppercase payload, version 1-2, ECC M,
 about 30 mm wide); the full-width Code128 serves hand-held scanners and close-ups.
 
-`render_card` also records where it drew each code in `image.info["codes"]` as
-`(kind, payload, (left, top, right, bottom))` tuples, so callers can crop or cover them.
+`render_card` also records where it drew each code in `image.info["codes"]` (a list of
+`CodeBox`, the card's own QR first), so callers can crop or cover them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import barcode
 import qrcode
@@ -61,6 +61,13 @@ class Card:
     due: datetime.date | None
     priority: int
     operations: list[CardOperation] = field(default_factory=list)
+
+
+class CodeBox(NamedTuple):
+    kind: str  # "qr" or "code128"
+    payload: str
+    box: tuple[int, int, int, int]  # left, top, right, bottom in card pixels, quiet zone included
+    module_px: int
 
 
 # --- geometry and fonts ---------------------------------------------------------------------
@@ -124,8 +131,9 @@ def qr_modules(payload: str) -> int:
     return qr.modules_count + 2 * QR_QUIET
 
 
-def code128_image(payload: str, max_width: int, height: int) -> Image.Image:
-    """Code128 bars drawn at whole-pixel module width, as wide as fits, with quiet zones."""
+def code128_image(payload: str, max_width: int, height: int) -> tuple[Image.Image, int]:
+    """Code128 bars at whole-pixel module width, as wide as fits, with quiet zones; and the
+    module width."""
     modules = barcode.get("code128", payload).build()[0]
     total = len(modules) + 2 * CODE128_QUIET
     module_px = max(1, max_width // total)
@@ -135,7 +143,7 @@ def code128_image(payload: str, max_width: int, height: int) -> Image.Image:
         if bit == "1":
             x = (CODE128_QUIET + i) * module_px
             draw.rectangle((x, 0, x + module_px - 1, height - 1), fill=BLACK)
-    return img
+    return img, module_px
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -149,7 +157,7 @@ def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -
     img.info["dpi"] = (dpi, dpi)
     draw = ImageDraw.Draw(img)
     left, right = u.px(MARGIN_MM), width - u.px(MARGIN_MM)
-    codes: list[tuple[str, str, tuple[int, int, int, int]]] = []
+    codes: list[CodeBox] = []
     payload = format_payload(card.work_order)
 
     # Title row.
@@ -167,7 +175,7 @@ def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -
     qr = qr_image(payload, qr_px)
     img.paste(qr, (left - QR_QUIET * qr_px // 2, y))  # half the quiet zone may sit in the margin
     qr_box = (left - QR_QUIET * qr_px // 2, y, left - QR_QUIET * qr_px // 2 + qr.width, y + qr.height)
-    codes.append(("qr", payload, qr_box))
+    codes.append(CodeBox("qr", payload, qr_box, qr_px))
     info_x = qr_box[2] + u.px(1.0)
     info_w = right - info_x
     wo_text, wo_font = _fitted(card.work_order, u.px(9.0), info_w, u.px(5.0))
@@ -189,10 +197,10 @@ def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -
     y = max(qr_box[3], line_y) + u.px(1.0)
 
     # Full-width Code128 with the payload printed under it for typing by hand.
-    bars = code128_image(payload, right - left + 2 * u.px(MARGIN_MM) - u.px(2.0), u.px(13.0))
+    bars, bar_px = code128_image(payload, right - left + 2 * u.px(MARGIN_MM) - u.px(2.0), u.px(13.0))
     bx = (width - bars.width) // 2
     img.paste(bars, (bx, y))
-    codes.append(("code128", payload, (bx, y, bx + bars.width, y + bars.height)))
+    codes.append(CodeBox("code128", payload, (bx, y, bx + bars.width, y + bars.height), bar_px))
     y += bars.height + u.px(0.8)
     hr_font = card_font(u.px(4.2))
     draw.text(((width - _text_width(hr_font, payload)) // 2, y), payload, font=hr_font, fill=BLACK)
@@ -211,7 +219,7 @@ def _operations_table(
     u: _Units,
     box: tuple[int, int, int, int],
     per_operation_codes: bool,
-) -> list[tuple[str, str, tuple[int, int, int, int]]]:
+) -> list[CodeBox]:
     left, top, right, bottom = box
     line_w = max(1, u.px(0.25))
     head_font = card_font(u.px(3.0))
@@ -252,7 +260,7 @@ def _operations_table(
             qr = qr_image(payload, module_px)
             qx, qy = right - qr.width, y + (row_h - qr.height) // 2
             img.paste(qr, (qx, qy))
-            codes.append(("qr", payload, (qx, qy, qx + qr.width, qy + qr.height)))
+            codes.append(CodeBox("qr", payload, (qx, qy, qx + qr.width, qy + qr.height), module_px))
         y += row_h
         # Row rules stop short of the QR column so they never cut into a quiet zone.
         draw.line((left, y, qr_col, y), fill=BLACK, width=line_w)

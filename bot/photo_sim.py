@@ -18,7 +18,7 @@ from statistics import NormalDist
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from bot.barcode import decode_with
-from bot.labels import Card, CardOperation, qr_modules, render_card
+from bot.labels import Card, CardOperation, CodeBox, render_card
 from domain.payload import work_order_code
 
 Quad = list[tuple[float, float]]
@@ -38,7 +38,7 @@ class _Style:
     noise: tuple[float, float]  # sensor noise sigma, grey levels
     light: tuple[float, float]  # overall exposure
     glare: tuple[float, float]  # peak brightness added by the glare spot
-    glare_on_code: float  # chance the glare spot is aimed at the QR
+    glare_on_code: float  # chance the glare spot is aimed at the code
 
 
 STYLES = {
@@ -48,6 +48,9 @@ STYLES = {
     "normal": _Style(long_sides=(1280, 1280, 1280, 800), fill=(0.55, 0.9), view_deg=(5, 30), tilt_deg=15,
                      quarter_turn=0.25, blur=(0.5, 1.3), shake=(0.15, 3), noise=(3, 7),
                      light=(0.5, 1.0), glare=(40, 150), glare_on_code=0.25),
+    "closeup": _Style(long_sides=(1280, 1280, 800), fill=(0.7, 0.95), view_deg=(0, 25),
+                      tilt_deg=20, quarter_turn=0.25, blur=(0.5, 1.3), shake=(0.15, 3),
+                      noise=(3, 7), light=(0.5, 1.0), glare=(40, 150), glare_on_code=0.25),
     "hard": _Style(long_sides=(1280, 1280, 800), fill=(0.35, 0.65), view_deg=(15, 45), tilt_deg=30,
                    quarter_turn=0.3, blur=(0.8, 1.7), shake=(0.3, 5), noise=(4, 9),
                    light=(0.3, 0.65), glare=(100, 220), glare_on_code=0.5),
@@ -57,14 +60,16 @@ FIELD_OF_VIEW_DEG = 66.0  # a phone's main camera, across the long side
 
 @dataclass(frozen=True)
 class PhotoInfo:
-    """What the simulator knows about the code in a photo it made."""
+    """What the simulator knows about the main code of a photo it made: the card's QR, or
+    the Code128 of a close-up."""
 
-    qr_module_px: float  # size of one QR module in the delivered JPEG
-    qr_in_frame: bool
-    glare_on_qr: float  # glare brightness added at the QR, 0-255
+    module_px: float  # size of the code's narrowest module in the delivered JPEG
+    in_frame: bool
+    glare: float  # glare brightness added at the code, 0-255
     blur_px: float  # Gaussian radius of focus blur and shake together
     exposure: float
-    qr_corners: tuple[tuple[float, float], ...] = ()  # the QR with its quiet zone, in the frame
+    corners: tuple[tuple[float, float], ...] = ()  # the code with its quiet zone, in the frame
+    card_size: tuple[int, int] = (0, 0)  # the same box on the card, in card pixels
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class CorpusItem:
     jpeg: bytes
     expected: str | None  # the payload the photo carries, None for photos without a code
     readable: bool  # carries a code that is resolvable in the pixels
-    difficulty: str  # easy | normal | hard | none
+    difficulty: str  # easy | normal | hard | closeup (Code128 only) | none
     info: PhotoInfo | None = None
 
 
@@ -106,15 +111,15 @@ def _photo(card_image: Image.Image, seed: int, difficulty: str) -> tuple[bytes, 
     photo = _with_shadow(photo, mask, rng)
     photo.paste(flat, (0, 0), mask)
 
-    qr_quad = _qr_quad(card_image, quad, sheet.size)
+    code_quad = _code_quad(card_image, quad, sheet.size)
     photo, exposure = _lighting(photo, rng, style)
-    photo, glare_on_qr = _glare(photo, rng, style, qr_quad)
+    photo, glare = _glare(photo, rng, style, code_quad)
     photo, blur = _optics(photo, rng, style)
     photo = _sensor_noise(photo, rng, style)
 
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=rng.randint(80, 87), subsampling=2)
-    return out.getvalue(), _info(card_image, qr_quad, frame, glare_on_qr, blur, exposure)
+    return out.getvalue(), _info(card_image, code_quad, frame, glare, blur, exposure)
 
 
 def _paper(grey: Image.Image, rng: random.Random) -> Image.Image:
@@ -277,16 +282,16 @@ def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Im
 
 
 def _glare(
-    photo: Image.Image, rng: random.Random, style: _Style, qr_quad: Quad
+    photo: Image.Image, rng: random.Random, style: _Style, code_quad: Quad
 ) -> tuple[Image.Image, float]:
-    """A soft bright spot, as from a ceiling lamp on glossy paper; returns its strength at the QR."""
+    """A soft bright spot, as from a ceiling lamp on glossy paper; returns its strength at the code."""
     strength = rng.uniform(*style.glare)
     if strength < 5:
         return photo, 0.0
     w, h = photo.size
     radius = rng.uniform(0.06, 0.16) * max(w, h)
     if rng.random() < style.glare_on_code:
-        cx, cy = _centre(qr_quad)
+        cx, cy = _centre(code_quad)
         cx, cy = cx + rng.uniform(-0.5, 0.5) * radius, cy + rng.uniform(-0.5, 0.5) * radius
     else:
         cx, cy = rng.uniform(0, w), rng.uniform(0, h)
@@ -298,9 +303,9 @@ def _glare(
     layer = Image.new("L", photo.size, 0)
     layer.paste(blob, (int(cx - size[0] / 2), int(cy - size[1] / 2)))
     photo = ImageChops.add(photo, Image.merge("RGB", [layer] * 3))
-    qx, qy = _centre(qr_quad)
-    at_qr = layer.getpixel((int(min(max(qx, 0), w - 1)), int(min(max(qy, 0), h - 1))))
-    return photo, float(at_qr)
+    qx, qy = _centre(code_quad)
+    at_code = layer.getpixel((int(min(max(qx, 0), w - 1)), int(min(max(qy, 0), h - 1))))
+    return photo, float(at_code)
 
 
 def _optics(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Image.Image, float]:
@@ -348,14 +353,19 @@ def _gaussian_noise(size: tuple[int, int], sigma: float, rng: random.Random) -> 
 # --- what the simulator knows ---------------------------------------------------------------
 
 
-def _qr_quad(card_image: Image.Image, quad: Quad, sheet_size: tuple[int, int]) -> Quad:
-    """Where the card's main QR ended up in the frame."""
-    box = next((b for kind, _, b in card_image.info.get("codes", []) if kind == "qr"), None)
-    if box is None:
+def _main_code(card_image: Image.Image) -> CodeBox | None:
+    codes = card_image.info.get("codes", [])
+    return codes[0] if codes else None
+
+
+def _code_quad(card_image: Image.Image, quad: Quad, sheet_size: tuple[int, int]) -> Quad:
+    """Where the card's main code ended up in the frame."""
+    code = _main_code(card_image)
+    if code is None:
         return []
     to_frame = _homography(_corners(sheet_size), quad)
     sx, sy = sheet_size[0] / card_image.width, sheet_size[1] / card_image.height
-    left, top, right, bottom = box
+    left, top, right, bottom = code.box
     return [_apply(to_frame, x * sx, y * sy) for x, y in
             [(left, top), (right, top), (right, bottom), (left, bottom)]]
 
@@ -366,15 +376,17 @@ def _centre(quad: Quad) -> tuple[float, float]:
     return sum(p[0] for p in quad) / len(quad), sum(p[1] for p in quad) / len(quad)
 
 
-def _info(card_image: Image.Image, qr_quad: Quad, frame: tuple[int, int], glare_on_qr: float,
+def _info(card_image: Image.Image, code_quad: Quad, frame: tuple[int, int], glare: float,
           blur: float, exposure: float) -> PhotoInfo:
-    if not qr_quad:
-        return PhotoInfo(0.0, False, glare_on_qr, blur, exposure)
-    payload = next(p for kind, p, _ in card_image.info["codes"] if kind == "qr")
-    sides = [math.dist(qr_quad[i], qr_quad[(i + 1) % 4]) for i in range(4)]
-    module = min(sides) / qr_modules(payload)
-    inside = all(0 <= x < frame[0] and 0 <= y < frame[1] for x, y in qr_quad)
-    return PhotoInfo(module, inside, glare_on_qr, blur, exposure, tuple(qr_quad))
+    code = _main_code(card_image)
+    if code is None or not code_quad:
+        return PhotoInfo(0.0, False, glare, blur, exposure)
+    left, top, right, bottom = code.box
+    edges = [right - left, bottom - top] * 2
+    scale = min(math.dist(code_quad[i], code_quad[(i + 1) % 4]) / edges[i] for i in range(4))
+    inside = all(0 <= x < frame[0] and 0 <= y < frame[1] for x, y in code_quad)
+    return PhotoInfo(scale * code.module_px, inside, glare, blur, exposure, tuple(code_quad),
+                     (right - left, bottom - top))
 
 
 # --- a corpus for tests and the benchmark ---------------------------------------------------
@@ -396,7 +408,7 @@ _OPERATIONS = [
     ("PAINT", "喷涂 Painting"), ("ASSY", "装配 Assembly"), ("SEW", "缝制 Sewing"),
     ("FQC", "终检 Final inspection"),
 ]
-_MIX = [("easy", 0.3), ("normal", 0.55), ("hard", 0.15)]
+_MIX = [("easy", 0.27), ("normal", 0.5), ("hard", 0.13), ("closeup", 0.1)]
 NO_CODE_SHARE = 0.05
 
 
@@ -434,26 +446,40 @@ def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
             items.append(_no_code_item(i, card, photo_seed, rng))
             continue
         difficulty = rng.choices([d for d, _ in _MIX], [w for _, w in _MIX])[0]
-        jpeg, info = _photo(render_card(card), photo_seed, difficulty)
+        image = render_card(card)
+        if difficulty == "closeup":
+            image = barcode_strip(image, rng)
+        jpeg, info = _photo(image, photo_seed, difficulty)
         readable = in_the_pixels(jpeg, info, f"GD1:{card.work_order}")
         items.append(CorpusItem(f"{i:03d}-{difficulty}-{card.work_order}", jpeg,
                                 f"GD1:{card.work_order}", readable, difficulty, info))
     return items
 
 
-def in_the_pixels(jpeg: bytes, info: PhotoInfo, expected: str) -> bool:
-    """Whether the QR can be read at all once its position is known exactly.
+def barcode_strip(card_image: Image.Image, rng: random.Random) -> Image.Image:
+    """The part of the card a close-up of its Code128 shows: the bars, a band above and below."""
+    code = next(c for c in card_image.info["codes"] if c.kind == "code128")
+    left, top, right, bottom = code.box
+    h = bottom - top
+    box = (0, max(0, round(top - rng.uniform(0.2, 1.0) * h)), card_image.width,
+           min(card_image.height, round(bottom + rng.uniform(0.4, 1.2) * h)))
+    strip = card_image.crop(box)
+    strip.info["codes"] = [code._replace(box=(left, top - box[1], right, bottom - box[1]))]
+    return strip
 
-    The QR region is cut out with the simulator's own geometry, straightened, enlarged and
-    handed to both decoders. If even that fails, its modules are lost to blur, noise or glare,
+
+def in_the_pixels(jpeg: bytes, info: PhotoInfo, expected: str) -> bool:
+    """Whether the main code can be read at all once its position is known exactly.
+
+    The code is cut out with the simulator's own geometry, straightened back to its printed
+    size and handed to both decoders. If even that fails, its modules are lost to blur, noise or glare,
     and no search over the whole photo can find them.
     """
-    if not info.qr_in_frame or len(info.qr_corners) != 4:
+    if not info.in_frame or len(info.corners) != 4:
         return False
-    side = 8 * round(math.dist(info.qr_corners[0], info.qr_corners[1]) / info.qr_module_px)
-    to_photo = _homography(_corners((side, side)), list(info.qr_corners))
+    to_photo = _homography(_corners(info.card_size), list(info.corners))
     grey = Image.open(io.BytesIO(jpeg)).convert("L")
-    straight = grey.transform((side, side), Image.Transform.PERSPECTIVE, to_photo,
+    straight = grey.transform(info.card_size, Image.Transform.PERSPECTIVE, to_photo,
                               Image.Resampling.BICUBIC)
     png = io.BytesIO()
     straight.save(png, "PNG")
@@ -469,7 +495,7 @@ def _no_code_item(i: int, card: Card, photo_seed: int, rng: random.Random) -> Co
     else:
         kind = "covered"  # sticky notes over every code
         draw = ImageDraw.Draw(image)
-        for _, _, (left, top, right, bottom) in image.info["codes"]:
+        for left, top, right, bottom in (code.box for code in image.info["codes"]):
             draw.rectangle((left - 8, top - 8, right + 8, bottom + 8), fill=1)
         image.info["codes"] = []
     jpeg, info = _photo(image, photo_seed, "normal")

@@ -1,0 +1,194 @@
+"""Work reports through the real bot and the local Bot API server over HTTP.
+
+The bot runs as its own process (`gongdan run`) on a fresh SQLite file; this process hosts the
+Bot API server and plays the workers. Latency is "update received by the Bot API server →
+reply handed back to it" (sendMessage), matched per chat in order.
+
+    .venv/bin/python -m bench.bench_reports
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+from bot.botapi_server import LocalBotApi
+from bot.labels import render_card
+from bot.photo_sim import phone_photo
+from bot.travel_cards import card_of
+from domain.db import make_engine, make_sessionmaker
+from domain.migrate import upgrade
+from domain.models import Operation, Order, Person, Product, Routing, WorkOrder
+from domain.status import load_work_orders
+from domain.work_orders import release_work_order
+
+TOKEN = "900000:BENCH-TOKEN"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def seed(db: Path, workers: int, work_orders: int) -> list[bytes]:
+    """A product of two operations, many big work orders, many skilled workers."""
+    from datetime import date
+    from decimal import Decimal
+
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    await upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        product = Product(code="BENCH", name="基准板")
+        session.add(product)
+        await session.flush()
+        routing = Routing(product_id=product.id, version=1)
+        session.add(routing)
+        await session.flush()
+        for seq, code in ((10, "SMT"), (20, "PACK")):
+            session.add(Operation(routing_id=routing.id, seq=seq, code=code, name=code,
+                                  piece_rate=Decimal("0.10"), std_minutes=Decimal("0.5")))
+        order = Order(order_no="B-1", customer="bench", due_date=date(2027, 1, 1))
+        session.add(order)
+        await session.flush()
+        for n in range(1, work_orders + 1):
+            wo = WorkOrder(code=f"WO-{n:06d}", order_id=order.id, product_id=product.id,
+                           routing_id=routing.id, quantity=1_000_000, due_date=order.due_date)
+            # Several work orders of one product per order: unique per (order, product) is
+            # the import's rule, so each bench work order gets its own order row.
+            if n > 1:
+                extra = Order(order_no=f"B-{n}", customer="bench", due_date=order.due_date)
+                session.add(extra)
+                await session.flush()
+                wo.order_id = extra.id
+            session.add(wo)
+            await session.flush()
+            await release_work_order(session, wo)
+        for i in range(workers):
+            session.add(Person(code=f"B{i:04d}", name=f"工人{i}", skills_text="SMT",
+                               telegram_user_id=100_000 + i, language="zh"))
+    async with sessions() as session:
+        views = await load_work_orders(session, codes=["WO-000001", "WO-000002"])
+    await engine.dispose()
+    return [phone_photo(render_card(card_of(v)), seed=i, difficulty="easy")
+            for i, v in enumerate(views)]
+
+
+def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
+           "DATABASE_URL": f"sqlite:///{db}",
+           # The local server enforces no limits: measure the bot, not Telegram's caps.
+           "GONGDAN_SEND_RATE": "100000", "GONGDAN_CHAT_RATE": "1000"}
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Latency:
+    """Pairs each user action with the bot's next message in that chat."""
+
+    def __init__(self, api: LocalBotApi) -> None:
+        self.sent: dict[int, deque[float]] = defaultdict(deque)
+        self.samples: list[float] = []
+        self.replies = 0
+        self.last_reply = 0.0
+        api.on_event(self._on_event)
+
+    def _on_event(self, event: Any) -> None:
+        now = time.perf_counter()
+        if event.direction == "in" and event.kind in ("text", "photo"):
+            self.sent[event.chat_id].append(now)
+        elif event.direction == "out" and event.kind == "send" and self.sent[event.chat_id]:
+            self.samples.append(now - self.sent[event.chat_id].popleft())
+            self.replies += 1
+            self.last_reply = now
+
+    def reset(self) -> None:
+        self.sent.clear()
+        self.samples.clear()
+        self.replies = 0
+
+
+async def wait_replies(latency: Latency, expected: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while latency.replies < expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{latency.replies}/{expected} replies")
+        await asyncio.sleep(0.01)
+
+
+async def run(workers: int = 200, reports_each: int = 25, photo_users: int = 20,
+              photos_each: int = 5) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        photos = await seed(db, workers, work_orders=2)
+        async with LocalBotApi(TOKEN) as api:
+            latency = Latency(api)
+            users = [api.user(100_000 + i, f"工人{i}", started=True) for i in range(workers)]
+            bot = start_bot(api, db)
+            try:
+                await users[0].send_text("WO-000001 1")  # warm-up: the bot is up
+                await wait_replies(latency, 1, timeout=60)
+                latency.reset()
+
+                # Text: every worker types code and quantity, all at once, open loop.
+                total = workers * reports_each
+                started = time.perf_counter()
+                for n in range(reports_each):
+                    for user in users:
+                        await user.send_text(f"WO-00000{1 + n % 2} 1")
+                await wait_replies(latency, total, timeout=300)
+                elapsed = latency.last_reply - started
+                text_row = {"what": "text reports (SQLite)", "count": total,
+                            "per_second": total / elapsed,
+                            "p50_ms": statistics.median(latency.samples) * 1000,
+                            "p99_ms": percentile(latency.samples, 0.99) * 1000}
+
+                # Photos: each worker photographs a card with the quantity in the caption and
+                # waits for the answer before the next one (closed loop).
+                latency.reset()
+                started = time.perf_counter()
+
+                async def photographer(user: Any, index: int) -> None:
+                    for k in range(photos_each):
+                        before = latency.replies
+                        await user.send_photo(photos[(index + k) % len(photos)], caption="1")
+                        while user.last_message is None or latency.replies == before:
+                            await asyncio.sleep(0.005)
+                        await user.wait_message(lambda m: "已记录" in (m.text or ""),
+                                                timeout=30)
+
+                await asyncio.gather(*(photographer(u, i)
+                                       for i, u in enumerate(users[:photo_users])))
+                elapsed = time.perf_counter() - started
+                count = photo_users * photos_each
+                photo_row = {"what": "photo reports (download + decode + reply)",
+                             "count": count, "per_second": count / elapsed,
+                             "p50_ms": statistics.median(latency.samples) * 1000,
+                             "p99_ms": percentile(latency.samples, 0.99) * 1000}
+            finally:
+                bot.terminate()
+                bot.wait(10)
+    return [text_row, photo_row]
+
+
+def main() -> list[dict[str, Any]]:
+    rows = asyncio.run(run())
+    print("| what | reports | per second | ack p50 ms | ack p99 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['what']} | {r['count']} | {r['per_second']:.0f} | {r['p50_ms']:.1f} | "
+              f"{r['p99_ms']:.1f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -4,8 +4,8 @@ zxing-cpp goes first: several times faster than zbar and better on QR codes; zba
 the better fallback for small Code128. The chain below tries cheap readings first and stops
 at the first stage that finds a label, so an ordinary photo costs one decoder pass:
 
-    zxing raw -> zxing at other scales and thresholds -> deskew to the estimated bar angle
-    (zxing and zbar) -> zbar raw -> zbar on a 2x upscale with unsharp mask
+    zxing raw -> zxing at 1.5x and thresholded -> deskewed to the estimated bar angle (zxing
+    and zbar) -> zxing on a 2x upscale with unsharp mask -> zbar raw -> zbar on that upscale
 
 Both decoders are restricted to QR and Code128, which cuts both time and false reads. What
 comes back is raw text: the caller must still validate it with `domain.payload.parse_payload`.
@@ -16,6 +16,7 @@ right answer to the user is "move closer, or send it as a file", not another try
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import math
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_PIXELS = 40_000_000  # refuse before decoding: a 40 MP greyscale page is already 40 MB
 WORK_SIDE = 1600  # first tries run at most at this size; detail beyond it rarely helps a QR
-MIN_DESKEW_DEG = 4.0  # below this both decoders cope with the tilt themselves
+MIN_DESKEW_DEG = 3.0  # below this both decoders cope with the tilt themselves
 # Formats a phone or a scanner plausibly sends; anything else is not worth a parser.
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
 
@@ -67,6 +68,29 @@ class _Source:
     full: Image.Image  # greyscale at the delivered resolution
     work: Image.Image  # greyscale, longest side at most WORK_SIDE
 
+    @functools.cached_property
+    def deskewed(self) -> Image.Image | None:
+        """`work` turned so the card's lines, and so the bars, run square to the frame.
+
+        A Code128 is read along scanlines: tilted by more than ~8 degrees, no row of pixels
+        crosses all of its bars. None when the image is straight enough already.
+        """
+        angle = estimate_angle(self.work)
+        if angle is None or abs(angle) < MIN_DESKEW_DEG:
+            return None
+        return self.work.rotate(-angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+    @functools.cached_property
+    def enlarged(self) -> Image.Image:
+        """Twice the size with an unsharp mask, upright when a tilt was found: more pixels per
+        bar for the scanlines, edges steepened after the blur of focus and JPEG."""
+        if self.deskewed is not None:
+            base, size = self.deskewed, (2 * self.deskewed.width, 2 * self.deskewed.height)
+        else:
+            base, size = self.full, (2 * self.work.width, 2 * self.work.height)
+        big = base.resize(size, Image.Resampling.BICUBIC)
+        return big.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=2))
+
 
 def _load(data: bytes) -> _Source | str:
     """The image as greyscale, or the error code when it cannot or must not be decoded."""
@@ -76,7 +100,7 @@ def _load(data: bytes) -> _Source | str:
             return "too_large"  # checked on the header, before any pixel is decoded
         if image.format == "JPEG":
             image.draft("L", image.size)  # decode luminance only: faster, a third of the memory
-        full = image.convert("L")
+        full = _grey(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return "too_large"
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
@@ -88,16 +112,24 @@ def _load(data: bytes) -> _Source | str:
     return _Source(full, work)
 
 
+def _grey(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # Transparent pixels are often black underneath: a screenshot's code would vanish.
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+    return image.convert("L")
+
+
 # --- decoders -------------------------------------------------------------------------------
 
 _ZXING_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
 _ZBAR_SYMBOLS = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 
 
-def _zxing(image: Image.Image, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage) -> list[str]:
+def _zxing(image: Image.Image) -> list[str]:
     try:
         found = zxingcpp.read_barcodes(image, formats=_ZXING_FORMATS, try_rotate=True,
-                                       try_downscale=True, binarizer=binarizer)
+                                       try_downscale=True)
     except Exception:  # a decoder bug must not take the photo handler down
         log.exception("zxing-cpp failed on a %sx%s image", *image.size)
         return []
@@ -123,33 +155,26 @@ _DECODERS: dict[str, Callable[[Image.Image], list[str]]] = {"zxing": _zxing, "py
 # --- views: the preprocessed images a stage decodes -----------------------------------------
 
 
-
 def _raw(src: _Source) -> Iterator[Image.Image]:
     yield src.work
 
 
 def _rescaled(src: _Source) -> Iterator[Image.Image]:
-    """Other scales and a global threshold: blur shrinks away at half size, small codes grow."""
+    """1.5x gives small QR modules more pixels; a global threshold helps under uneven light."""
     w, h = src.work.size
-    yield src.work.reduce(2)
-    if max(w, h) * 1.5 <= 2 * WORK_SIDE:
-        yield src.full.resize((w * 3 // 2, h * 3 // 2), Image.Resampling.BICUBIC)
-    stretched = ImageOps.autocontrast(src.work, cutoff=1)
-    yield stretched.point(lambda v: 255 if v >= 128 else 0)
+    yield src.full.resize((w * 3 // 2, h * 3 // 2), Image.Resampling.BICUBIC)
+    yield ImageOps.autocontrast(src.work, cutoff=1).point(lambda v: 255 if v >= 128 else 0)
 
 
 def _deskewed(src: _Source) -> Iterator[Image.Image]:
-    """The image turned so the card's lines (and so the bars) are upright."""
-    angle = estimate_angle(src.work)
-    if angle is not None and abs(angle) >= MIN_DESKEW_DEG:
-        yield src.work.rotate(-angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    if src.deskewed is not None:
+        yield src.deskewed
+        # Half size averages away the sensor noise that breaks zbar's edges on big bars.
+        yield src.deskewed.reduce(2)
 
 
 def _upscaled(src: _Source) -> Iterator[Image.Image]:
-    """2x with unsharp mask: gives zbar's scanlines more pixels per bar on small codes."""
-    w, h = src.work.size
-    big = src.full.resize((2 * w, 2 * h), Image.Resampling.BICUBIC)
-    yield big.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=2))
+    yield src.enlarged
 
 
 def estimate_angle(image: Image.Image) -> float | None:
@@ -157,30 +182,46 @@ def estimate_angle(image: Image.Image) -> float | None:
 
     Averages the gradient direction at four times its angle, so that lines at right angles
     (a card's text rows and table columns, the bars of a code) reinforce instead of cancel.
+    Each pixel weighs by its squared gradient energy: sharp edges such as bars decide, and
+    the faint, direction-quantised gradients of sensor noise on the desk do not.
     """
     small = image.copy()
-    small.thumbnail((480, 480), Image.Resampling.BILINEAR)
+    small.thumbnail((512, 512), Image.Resampling.BILINEAR)
+    if min(small.size) < 16:
+        return None
 
     def gradient(weights: list[int]) -> Image.Image:
-        return small.filter(ImageFilter.Kernel((3, 3), weights, scale=8, offset=128)).convert("F")
+        g = small.filter(ImageFilter.Kernel((3, 3), weights, scale=8, offset=128))
+        # Pillow leaves the outermost pixels unfiltered: grey levels there would read as
+        # strong 45-degree gradients, so they are cut off.
+        return g.crop((1, 1, g.width - 1, g.height - 1)).convert("F")
 
     gx = gradient([-1, 0, 1, -2, 0, 2, -1, 0, 1])
     gy = gradient([-1, -2, -1, 0, 0, 0, 1, 2, 1])
 
-    def moments(a: dict) -> tuple:
-        x, y = a["gx"] - 128, a["gy"] - 128
-        energy = x * x + y * y
-        cos2, sin2 = x * x - y * y, x * y * 2
-        return energy, (cos2 * cos2 - sin2 * sin2) / (energy + 1), cos2 * sin2 * 2 / (energy + 1)
+    def centred(a: dict) -> tuple:
+        return a["gx"] - 128, a["gy"] - 128
 
-    def mean(index: int) -> float:
-        plane = ImageMath.lambda_eval(lambda a: moments(a)[index], gx=gx, gy=gy)
+    def weight(a: dict):  # squared energy: sharp edges decide
+        x, y = centred(a)
+        return (x * x + y * y) * (x * x + y * y)
+
+    def cos4(a: dict):  # energy squared times cos and sin of four times the angle
+        x, y = centred(a)
+        return (x * x - y * y) * (x * x - y * y) - (x * y * 2) * (x * y * 2)
+
+    def sin4(a: dict):
+        x, y = centred(a)
+        return (x * x - y * y) * (x * y * 2) * 2
+
+    def mean(expression: Callable[[dict], object]) -> float:
+        plane = ImageMath.lambda_eval(expression, gx=gx, gy=gy)
         return plane.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
 
-    energy, cos4, sin4 = mean(0), mean(1), mean(2)
-    if energy <= 0 or math.hypot(cos4, sin4) / energy < 0.1:
+    total, c, s = mean(weight), mean(cos4), mean(sin4)
+    if total <= 0 or math.hypot(c, s) / total < 0.1:
         return None  # no dominant direction: nothing to straighten
-    return math.degrees(math.atan2(sin4, cos4)) / 4
+    return math.degrees(math.atan2(s, c)) / 4
 
 
 # --- the chain ------------------------------------------------------------------------------
@@ -193,10 +234,12 @@ class Stage:
     decoders: tuple[Decoder, ...]
 
 
+# Cheapest and most productive first; an ordinary photo never gets past the first stage.
 CHAIN: list[Stage] = [
     Stage("zxing raw", _raw, ("zxing",)),
     Stage("zxing rescaled", _rescaled, ("zxing",)),
     Stage("deskewed", _deskewed, ("zxing", "pyzbar")),
+    Stage("zxing upscaled", _upscaled, ("zxing",)),
     Stage("pyzbar raw", _raw, ("pyzbar",)),
     Stage("pyzbar upscaled", _upscaled, ("pyzbar",)),
 ]

@@ -32,7 +32,7 @@ FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 CARD_MM = (105.0, 148.0)  # A6 portrait
 MARGIN_MM = 5.0
-QR_MM = 30.0
+QR_MM = 30.0  # with its quiet zone: 21 modules of about 1 mm, plus 4 on each side
 QR_QUIET = 4  # modules of white around every QR
 MIN_MODULE_MM = 0.25  # smallest per-operation QR module a phone still resolves close up
 MAX_OP_QR_MM = 16.0
@@ -71,14 +71,6 @@ class CodeBox(NamedTuple):
 
 
 # --- geometry and fonts ---------------------------------------------------------------------
-
-
-class _Units:
-    def __init__(self, dpi: int) -> None:
-        self.dpi = dpi
-
-    def px(self, mm: float) -> int:
-        return round(mm * self.dpi / 25.4)
 
 
 @functools.lru_cache(maxsize=64)
@@ -123,6 +115,7 @@ def qr_image(payload: str, module_px: int) -> Image.Image:
     return small.resize((n * module_px, n * module_px), Image.Resampling.NEAREST)
 
 
+@functools.lru_cache(maxsize=256)
 def qr_modules(payload: str) -> int:
     """Side of the QR in modules, quiet zone included (29 for version 1)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_QUIET)
@@ -149,38 +142,67 @@ def code128_image(payload: str, max_width: int, height: int) -> tuple[Image.Imag
 # --- the card -------------------------------------------------------------------------------
 
 
+class _Canvas:
+    """The card being drawn: the image, a pen, the dpi, and the codes placed so far."""
+
+    def __init__(self, dpi: int) -> None:
+        self.dpi = dpi
+        self.image = Image.new("1", (self.px(CARD_MM[0]), self.px(CARD_MM[1])), WHITE)
+        self.image.info["dpi"] = (dpi, dpi)
+        self.draw = ImageDraw.Draw(self.image)
+        self.left = self.px(MARGIN_MM)
+        self.right = self.image.width - self.px(MARGIN_MM)
+        self.bottom = self.image.height - self.px(MARGIN_MM)
+        self.codes: list[CodeBox] = []
+
+    def px(self, mm: float) -> int:
+        return round(mm * self.dpi / 25.4)
+
+    def text(self, xy: tuple[int, int], text: str, font: FontT, fill: int = BLACK,
+             anchor: str = "la") -> None:
+        self.draw.text(xy, text, font=font, fill=fill, anchor=anchor)
+
+    def place(self, kind: str, payload: str, code: Image.Image, xy: tuple[int, int],
+              module_px: int) -> None:
+        self.image.paste(code, xy)
+        box = (xy[0], xy[1], xy[0] + code.width, xy[1] + code.height)
+        self.codes.append(CodeBox(kind, payload, box, module_px))
+
+
 def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -> Image.Image:
     """The travel card as a 1-bit A6 portrait image at `dpi`."""
-    u = _Units(dpi)
-    width, height = u.px(CARD_MM[0]), u.px(CARD_MM[1])
-    img = Image.new("1", (width, height), WHITE)
-    img.info["dpi"] = (dpi, dpi)
-    draw = ImageDraw.Draw(img)
-    left, right = u.px(MARGIN_MM), width - u.px(MARGIN_MM)
-    codes: list[CodeBox] = []
+    c = _Canvas(dpi)
+    y = _title(c, card, c.px(MARGIN_MM))
+    y = _identity(c, card, y)
+    y = _barcode(c, card, y)
+    _operations_table(c, card, y, per_operation_codes)
+    c.image.info["codes"] = c.codes
+    return c.image
+
+
+def _title(c: _Canvas, card: Card, y: int) -> int:
+    font = card_font(c.px(5.0))
+    c.text((c.left, y), "流转卡 Travel card", font)
+    priority = f"优先级 Priority {card.priority}"
+    c.text((c.right - _text_width(font, priority), y), priority, font)
+    y += c.px(7.0)
+    c.draw.line((c.left, y, c.right, y), fill=BLACK, width=max(1, c.px(0.4)))
+    return y + c.px(2.0)
+
+
+def _identity(c: _Canvas, card: Card, y: int) -> int:
+    """The QR on the left; the work order and what it is about on the right."""
     payload = format_payload(card.work_order)
+    module_px = c.px(QR_MM) // qr_modules(payload)
+    qr = qr_image(payload, module_px)
+    x = c.left - QR_QUIET * module_px // 2  # half the quiet zone may sit in the margin
+    c.place("qr", payload, qr, (x, y), module_px)
 
-    # Title row.
-    y = u.px(MARGIN_MM)
-    title_font = card_font(u.px(5.0))
-    draw.text((left, y), "流转卡 Travel card", font=title_font, fill=BLACK)
-    prio = f"优先级 Priority {card.priority}"
-    draw.text((right - _text_width(title_font, prio), y), prio, font=title_font, fill=BLACK)
-    y += u.px(7.0)
-    draw.line((left, y, right, y), fill=BLACK, width=max(1, u.px(0.4)))
-    y += u.px(2.0)
-
-    # QR on the left, the work order and its facts on the right.
-    qr_px = u.px(QR_MM) // qr_modules(payload)
-    qr = qr_image(payload, qr_px)
-    img.paste(qr, (left - QR_QUIET * qr_px // 2, y))  # half the quiet zone may sit in the margin
-    qr_box = (left - QR_QUIET * qr_px // 2, y, left - QR_QUIET * qr_px // 2 + qr.width, y + qr.height)
-    codes.append(CodeBox("qr", payload, qr_box, qr_px))
-    info_x = qr_box[2] + u.px(1.0)
-    info_w = right - info_x
-    wo_text, wo_font = _fitted(card.work_order, u.px(9.0), info_w, u.px(5.0))
-    draw.text((info_x, y + u.px(1.5)), wo_text, font=wo_font, fill=BLACK)
-    line_y = y + u.px(12.0)
+    info_x = x + qr.width + c.px(1.0)
+    info_w = c.right - info_x
+    text, font = _fitted(card.work_order, c.px(9.0), info_w, c.px(5.0))
+    c.text((info_x, y + c.px(1.5)), text, font)
+    line_y = y + c.px(12.0)
     due = card.due.isoformat() if card.due else "—"
     facts = [
         (card.product_code, 3.6),
@@ -190,89 +212,69 @@ def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -
         (f"订单 Order  {card.order_no}", 3.0),
         (f"客户 Customer  {card.customer}", 3.0),
     ]
-    for text, size_mm in facts:
-        fitted, font = _fitted(text, u.px(size_mm), info_w, u.px(2.4))
-        draw.text((info_x, line_y), fitted, font=font, fill=BLACK)
-        line_y += u.px(size_mm + 0.9)
-    y = max(qr_box[3], line_y) + u.px(1.0)
-
-    # Full-width Code128 with the payload printed under it for typing by hand.
-    bars, bar_px = code128_image(payload, right - left + 2 * u.px(MARGIN_MM) - u.px(2.0), u.px(13.0))
-    bx = (width - bars.width) // 2
-    img.paste(bars, (bx, y))
-    codes.append(CodeBox("code128", payload, (bx, y, bx + bars.width, y + bars.height), bar_px))
-    y += bars.height + u.px(0.8)
-    hr_font = card_font(u.px(4.2))
-    draw.text(((width - _text_width(hr_font, payload)) // 2, y), payload, font=hr_font, fill=BLACK)
-    y += u.px(6.5)
-
-    codes += _operations_table(draw, img, card, u, (left, y, right, height - u.px(MARGIN_MM)),
-                               per_operation_codes)
-    img.info["codes"] = codes
-    return img
+    for fact, size_mm in facts:
+        text, font = _fitted(fact, c.px(size_mm), info_w, c.px(2.4))
+        c.text((info_x, line_y), text, font)
+        line_y += c.px(size_mm + 0.9)
+    return max(y + qr.height, line_y) + c.px(1.0)
 
 
-def _operations_table(
-    draw: ImageDraw.ImageDraw,
-    img: Image.Image,
-    card: Card,
-    u: _Units,
-    box: tuple[int, int, int, int],
-    per_operation_codes: bool,
-) -> list[CodeBox]:
-    left, top, right, bottom = box
-    line_w = max(1, u.px(0.25))
-    head_font = card_font(u.px(3.0))
-    head_h = u.px(5.5)
-    cols = [left, left + u.px(12), left + u.px(30)]  # seq | code | name ... | QC (| QR)
-    qc_w = u.px(11)
+def _barcode(c: _Canvas, card: Card, y: int) -> int:
+    """Code128 across the card, the payload printed under it for typing by hand."""
+    payload = format_payload(card.work_order)
+    width = c.image.width
+    bars, module_px = code128_image(payload, width - c.px(2.0), c.px(13.0))
+    c.place("code128", payload, bars, ((width - bars.width) // 2, y), module_px)
+    y += bars.height + c.px(0.8)
+    font = card_font(c.px(4.2))
+    c.text(((width - _text_width(font, payload)) // 2, y), payload, font)
+    return y + c.px(6.5)
 
+
+def _operations_table(c: _Canvas, card: Card, top: int, per_operation_codes: bool) -> None:
     ops = sorted(card.operations, key=lambda op: op.seq)
-    avail = bottom - top - head_h
-    row_h, module_px, shown = _row_layout(ops, card.work_order, avail, u, per_operation_codes)
-    qr_col = right - _op_qr_side(ops, card.work_order) * module_px if module_px else right
-    qc_x = qr_col - qc_w
+    head_h = c.px(5.5)
+    row_h, module_px, shown = _row_layout(ops, card.work_order, c.bottom - top - head_h, c,
+                                          per_operation_codes)
+    qr_col = c.right - _op_qr_side(ops, card.work_order) * module_px if module_px else c.right
+    cols = [c.left, c.left + c.px(12), c.left + c.px(30), qr_col - c.px(13)]  # seq code name QC
 
-    draw.rectangle((left, top, right, top + head_h), fill=BLACK)
-    for x, text in [(cols[0], "序 Seq"), (cols[1], "编码 Code"), (cols[2], "工序 Operation"),
-                    (qc_x, "质检 QC")]:
-        draw.text((x + u.px(1), top + u.px(1)), text, font=head_font, fill=WHITE)
+    c.draw.rectangle((c.left, top, c.right, top + head_h), fill=BLACK)
+    head_font = card_font(c.px(3.0))
+    titles = ["序 Seq", "编码 Code", "工序 Operation", "质检 QC"]
+    for x, title in zip(cols, titles, strict=True):
+        c.text((x + c.px(1), top + c.px(1)), title, head_font, fill=WHITE)
 
-    codes = []
     y = top + head_h
-    text_size = max(u.px(2.6), min(u.px(3.6), int(row_h * 0.5)))
+    size = max(c.px(2.6), min(c.px(3.6), row_h // 2))
+    font = card_font(size)
     for op in ops[:shown]:
-        cy = y + row_h // 2
-        draw.text((cols[0] + u.px(1), cy), str(op.seq), font=card_font(text_size), fill=BLACK, anchor="lm")
-        code, font = _fitted(op.code, text_size, cols[2] - cols[1] - u.px(2), u.px(2.4))
-        draw.text((cols[1] + u.px(1), cy), code, font=font, fill=BLACK, anchor="lm")
-        name, font = _fitted(op.name, text_size, qc_x - cols[2] - u.px(2), u.px(2.8))
-        draw.text((cols[2] + u.px(1), cy), name, font=font, fill=BLACK, anchor="lm")
-        if op.qc:  # inverted so an inspection point stands out on the shop floor
-            qc_font = card_font(text_size)
-            tw = _text_width(qc_font, "QC")
-            pad = u.px(1)
-            draw.rectangle((qc_x + u.px(1), cy - text_size // 2 - pad,
-                            qc_x + u.px(1) + tw + 2 * pad, cy + text_size // 2 + pad), fill=BLACK)
-            draw.text((qc_x + u.px(1) + pad, cy), "QC", font=qc_font, fill=WHITE, anchor="lm")
+        mid = y + row_h // 2
+        c.text((cols[0] + c.px(1), mid), str(op.seq), font, anchor="lm")
+        for col, value, min_mm in [(1, op.code, 2.4), (2, op.name, 2.8)]:
+            text, fitted = _fitted(value, size, cols[col + 1] - cols[col] - c.px(2), c.px(min_mm))
+            c.text((cols[col] + c.px(1), mid), text, fitted, anchor="lm")
+        if op.qc:  # inverted, so an inspection point stands out on the shop floor
+            pad, x = c.px(1), cols[3] + c.px(1)
+            c.draw.rectangle((x, mid - size // 2 - pad, x + _text_width(font, "QC") + 2 * pad,
+                              mid + size // 2 + pad), fill=BLACK)
+            c.text((x + pad, mid), "QC", font, fill=WHITE, anchor="lm")
         if module_px:
             payload = format_payload(card.work_order, op.seq)
             qr = qr_image(payload, module_px)
-            qx, qy = right - qr.width, y + (row_h - qr.height) // 2
-            img.paste(qr, (qx, qy))
-            codes.append(CodeBox("qr", payload, (qx, qy, qx + qr.width, qy + qr.height), module_px))
+            xy = (c.right - qr.width, y + (row_h - qr.height) // 2)
+            c.place("qr", payload, qr, xy, module_px)
         y += row_h
         # Row rules stop short of the QR column so they never cut into a quiet zone.
-        draw.line((left, y, qr_col, y), fill=BLACK, width=line_w)
+        c.draw.line((c.left, y, qr_col, y), fill=BLACK, width=max(1, c.px(0.25)))
 
     if shown < len(ops):
         more = f"… +{len(ops) - shown} 道工序 more operations"
-        draw.text((left + u.px(1), y + u.px(1)), more, font=card_font(u.px(3.0)), fill=BLACK)
-    return codes
+        c.text((c.left + c.px(1), y + c.px(1)), more, card_font(c.px(3.0)))
 
 
 def _row_layout(
-    ops: list[CardOperation], work_order: str, avail: int, u: _Units, per_operation_codes: bool
+    ops: list[CardOperation], work_order: str, avail: int, c: _Canvas, per_operation_codes: bool
 ) -> tuple[int, int, int]:
     """Row height, per-operation QR module size (0 = no codes) and how many rows fit.
 
@@ -282,13 +284,13 @@ def _row_layout(
     n = max(1, len(ops))
     if per_operation_codes and ops:
         side = _op_qr_side(ops, work_order)
-        min_module = max(2, u.px(MIN_MODULE_MM))
-        max_module = max(min_module, u.px(MAX_OP_QR_MM) // side)
+        min_module = max(2, c.px(MIN_MODULE_MM))
+        max_module = max(min_module, c.px(MAX_OP_QR_MM) // side)
         row_h = max(side * min_module, min(side * max_module, avail // n))
         module_px = row_h // side
     else:
         module_px = 0
-        row_h = max(u.px(5.0), min(u.px(12.0), avail // n))
+        row_h = max(c.px(4.0), min(c.px(12.0), avail // n))
     fits = avail // row_h
     shown = len(ops) if len(ops) <= fits else max(0, fits - 1)
     return row_h, module_px, shown
@@ -319,6 +321,8 @@ def write_cards(cards: Iterable[Card], path: Path, per_operation_codes: bool = F
 def _write_pngs(cards: Iterable[Card], path: Path, per_operation_codes: bool) -> list[Path]:
     it = iter(cards)
     first = list(_take(it, 2))  # one card keeps the given name; several get one file each
+    if not first:
+        raise ValueError("no cards to write")
     written = []
     for card in chain(first, it):
         target = path if len(first) == 1 else path.with_name(f"{path.stem}-{card.work_order}.png")
@@ -342,6 +346,8 @@ def _write_pdf(cards: Iterable[Card], path: Path, per_operation_codes: bool) -> 
             pdf = _PdfWriter(fp)
             for card in cards:
                 pdf.add_page(render_card(card, per_operation_codes))
+            if not pdf.pages:
+                raise ValueError("no cards to write")  # a PDF without pages is not a PDF
             pdf.close()
     except BaseException:
         path.unlink(missing_ok=True)  # never leave half a PDF behind
@@ -361,7 +367,7 @@ class _PdfWriter:
     def __init__(self, fp: BinaryIO) -> None:
         self._fp = fp
         self._offsets: dict[int, int] = {}
-        self._pages: list[int] = []
+        self.pages: list[int] = []  # object numbers: a few bytes per page, however many
         self._next_id = 3
         self._fp.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
@@ -393,12 +399,13 @@ class _PdfWriter:
             b" /Resources << /XObject << /Im0 %d 0 R >> /ProcSet [/PDF /ImageB] >>"
             b" /Contents %d 0 R >>"
         ) % (self._PAGES, w_pt, h_pt, image_id, content_id))
-        self._pages.append(page_id)
+        self.pages.append(page_id)
         self._fp.flush()
 
     def close(self) -> None:
-        kids = b" ".join(b"%d 0 R" % p for p in self._pages)
-        self._object(self._PAGES, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
+        kids = b" ".join(b"%d 0 R" % p for p in self.pages)
+        pages = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.pages))
+        self._object(self._PAGES, pages)
         self._object(self._CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % self._PAGES)
         xref_at = self._fp.tell()
         count = self._next_id

@@ -41,18 +41,20 @@ class _Style:
     glare_on_code: float  # chance the glare spot is aimed at the code
 
 
+# easy: the card fills the frame. normal: the everyday photo. closeup: for a strip cut from
+# the card (barcode_strip), the Code128 alone. hard: far, steep, shaken, dim, glare on the code.
 STYLES = {
     "easy": _Style(long_sides=(1280,), fill=(0.7, 0.9), view_deg=(0, 15), tilt_deg=5,
                    quarter_turn=0.1, blur=(0.2, 0.7), shake=(0.0, 3), noise=(2, 4),
                    light=(0.85, 1.05), glare=(0, 60), glare_on_code=0.0),
-    "normal": _Style(long_sides=(1280, 1280, 1280, 800), fill=(0.55, 0.9), view_deg=(5, 30), tilt_deg=15,
-                     quarter_turn=0.25, blur=(0.5, 1.3), shake=(0.15, 3), noise=(3, 7),
+    "normal": _Style(long_sides=(1280, 1280, 1280, 800), fill=(0.55, 0.9), view_deg=(5, 30),
+                     tilt_deg=15, quarter_turn=0.25, blur=(0.5, 1.3), shake=(0.15, 3), noise=(3, 7),
                      light=(0.5, 1.0), glare=(40, 150), glare_on_code=0.25),
     "closeup": _Style(long_sides=(1280, 1280, 800), fill=(0.7, 0.95), view_deg=(0, 25),
                       tilt_deg=20, quarter_turn=0.25, blur=(0.5, 1.3), shake=(0.15, 3),
                       noise=(3, 7), light=(0.5, 1.0), glare=(40, 150), glare_on_code=0.25),
-    "hard": _Style(long_sides=(1280, 1280, 800), fill=(0.35, 0.65), view_deg=(15, 45), tilt_deg=30,
-                   quarter_turn=0.3, blur=(0.8, 1.7), shake=(0.3, 5), noise=(4, 9),
+    "hard": _Style(long_sides=(1280, 1280, 800), fill=(0.35, 0.65), view_deg=(15, 45),
+                   tilt_deg=30, quarter_turn=0.3, blur=(0.8, 1.7), shake=(0.3, 5), noise=(4, 9),
                    light=(0.3, 0.65), glare=(100, 220), glare_on_code=0.5),
 }
 FIELD_OF_VIEW_DEG = 66.0  # a phone's main camera, across the long side
@@ -77,13 +79,14 @@ class CorpusItem:
     name: str
     jpeg: bytes
     expected: str | None  # the payload the photo carries, None for photos without a code
-    readable: bool  # carries a code that is resolvable in the pixels
+    readable: bool  # carries a code that is still in the pixels (see in_the_pixels)
     difficulty: str  # easy | normal | hard | closeup (Code128 only) | none
     info: PhotoInfo | None = None
 
 
 def phone_photo(card_image: Image.Image, seed: int, difficulty: str = "normal") -> bytes:
-    """JPEG bytes of a simulated phone photo of `card_image`."""
+    """JPEG bytes of a simulated phone photo of `card_image` (a card from render_card, or any
+    part of one); `difficulty` is one of STYLES: easy, normal, hard, closeup."""
     return _photo(card_image, seed, difficulty)[0]
 
 
@@ -97,7 +100,8 @@ def _photo(card_image: Image.Image, seed: int, difficulty: str) -> tuple[bytes, 
     rng = random.Random(f"{difficulty}:{seed}")
 
     long_side = rng.choice(style.long_sides)
-    frame = (long_side, long_side * 3 // 4) if rng.random() < 0.5 else (long_side * 3 // 4, long_side)
+    short_side = long_side * 3 // 4
+    frame = (long_side, short_side) if rng.random() < 0.5 else (short_side, long_side)
     turns = rng.choice((1, 2, 3)) if rng.random() < style.quarter_turn else 0
 
     quad, scale = _placement(card_image.size, frame, turns, style, rng)
@@ -277,14 +281,15 @@ def _lighting(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Im
     bands = []
     for gain in cast:
         lo, hi = exposure * gain * (1 - falloff), exposure * gain
-        bands.append(ramp.point(lambda v, lo=lo, hi=hi: min(255, int(255 * (lo + (hi - lo) * v / 255)))))
+        lut = [min(255, int(255 * (lo + (hi - lo) * v / 255))) for v in range(256)]
+        bands.append(ramp.point(lut))
     return ImageChops.multiply(photo, Image.merge("RGB", bands)), exposure
 
 
 def _glare(
     photo: Image.Image, rng: random.Random, style: _Style, code_quad: Quad
 ) -> tuple[Image.Image, float]:
-    """A soft bright spot, as from a ceiling lamp on glossy paper; returns its strength at the code."""
+    """A bright spot, as from a ceiling lamp on glossy paper; returns its strength at the code."""
     strength = rng.uniform(*style.glare)
     if strength < 5:
         return photo, 0.0
@@ -317,7 +322,8 @@ def _optics(photo: Image.Image, rng: random.Random, style: _Style) -> tuple[Imag
         photo = photo.filter(_shake_kernel(length, rng.randrange(4)))
         blur = math.hypot(blur, length / math.sqrt(12))  # a box of that length, as a Gaussian
     if rng.random() < 0.5:
-        photo = photo.filter(ImageFilter.UnsharpMask(radius=2, percent=rng.randint(40, 90), threshold=2))
+        sharpen = ImageFilter.UnsharpMask(radius=2, percent=rng.randint(40, 90), threshold=2)
+        photo = photo.filter(sharpen)
     return photo, blur
 
 
@@ -335,8 +341,8 @@ def _sensor_noise(photo: Image.Image, rng: random.Random, style: _Style) -> Imag
     sigma = rng.uniform(*style.noise)
     luma = _gaussian_noise(photo.size, sigma, rng)
     chroma = _gaussian_noise(photo.size, sigma / 2, rng)
-    return ImageChops.add(photo, Image.merge("RGB", [luma, ImageChops.add(luma, chroma, offset=-128), luma]),
-                          offset=-128)
+    red = ImageChops.add(luma, chroma, offset=-128)  # some colour noise, as small sensors make
+    return ImageChops.add(photo, Image.merge("RGB", [red, luma, luma]), offset=-128)
 
 
 def _uniform_noise(size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -401,7 +407,9 @@ _PRODUCTS = [
     ("P-VLV-15", "Valve body 15 mm"),
     ("P-CBL-3", "线束 Cable harness 3 m"),
 ]
-_CUSTOMERS = ["宁波精密机械有限公司", "ACME Tools Ltd", "深圳电子科技", "Hansa Möbel GmbH", "苏州服装厂"]
+_CUSTOMERS = [
+    "宁波精密机械有限公司", "ACME Tools Ltd", "深圳电子科技", "Hansa Möbel GmbH", "苏州服装厂",
+]
 _OPERATIONS = [
     ("CUT", "下料 Cutting"), ("TURN", "车削 Turning"), ("MILL", "铣削 Milling"),
     ("DRILL", "钻孔 Drilling"), ("HEAT", "热处理 Heat treat"), ("GRIND", "磨削 Grinding"),
@@ -425,15 +433,17 @@ def fake_card(number: int, rng: random.Random) -> Card:
         quantity=rng.choice([50, 120, 300, 500, 1200, 5000]),
         due=datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 364)),
         priority=rng.randint(1, 5),
-        operations=[CardOperation(10 * (i + 1), code, name, code in ("FQC", "HEAT") or rng.random() < 0.2)
-                    for i, (code, name) in enumerate(ops)],
+        operations=[
+            CardOperation(10 * (i + 1), code, name, code in ("FQC", "HEAT") or rng.random() < 0.2)
+            for i, (code, name) in enumerate(ops)
+        ],
     )
 
 
 def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
-    """`n` phone photos of cards, ~5 % of them without any code (blank sheet, codes covered).
-
-    `readable` is False where the code is not in the pixels: see `in_the_pixels`.
+    """`n` phone photos of cards: about 27 % easy, 50 % normal, 13 % hard, 10 % close-ups of
+    the Code128 alone, and 5 % without any code (a blank sheet, or a card with its codes
+    covered). `readable` is False where the code is not in the pixels: see `in_the_pixels`.
     """
     rng = random.Random(seed)
     no_code = max(1, round(n * NO_CODE_SHARE)) if n >= 10 else 0
@@ -472,8 +482,8 @@ def in_the_pixels(jpeg: bytes, info: PhotoInfo, expected: str) -> bool:
     """Whether the main code can be read at all once its position is known exactly.
 
     The code is cut out with the simulator's own geometry, straightened back to its printed
-    size and handed to both decoders. If even that fails, its modules are lost to blur, noise or glare,
-    and no search over the whole photo can find them.
+    size and handed to both decoders. If even that fails, its modules are lost to blur, noise
+    or glare, and no search over the whole photo can find them.
     """
     if not info.in_frame or len(info.corners) != 4:
         return False
@@ -493,7 +503,7 @@ def _no_code_item(i: int, card: Card, photo_seed: int, rng: random.Random) -> Co
         kind = "blank"
         image = Image.new("1", image.size, 1)
     else:
-        kind = "covered"  # sticky notes over every code
+        kind = "covered"  # blank labels stuck over every code
         draw = ImageDraw.Draw(image)
         for left, top, right, bottom in (code.box for code in image.info["codes"]):
             draw.rectangle((left - 8, top - 8, right + 8, bottom + 8), fill=1)

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from domain.sqlite_driver import connector
+
 DEFAULT_SQLITE_PATH = Path("var/gongdan.db")
 
 
@@ -36,9 +38,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # One connection: SQLite has one writer anyway, and queueing for the connection in asyncio
+    # is far cheaper than SQLite's busy handler, which sleeps in steps of up to 100 ms.
+    kwargs.setdefault("pool_size", 1)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 120)
+    engine = create_async_engine(url, async_creator=lambda: connector(database), **kwargs)
     _configure_sqlite(engine)
     return engine
 

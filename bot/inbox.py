@@ -140,20 +140,20 @@ class Processor:
     async def drain_once(self, batch: int = 500) -> int:
         async with self.sessions() as session:
             rows = (await session.execute(
-                select(InboxUpdate.update_id, InboxUpdate.chat_id)
+                select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload)
                 .where(InboxUpdate.processed_at.is_(None))
                 .order_by(InboxUpdate.update_id).limit(batch))).all()
         if not rows:
             return 0
-        by_chat: dict[int | None, list[int]] = defaultdict(list)
-        for update_id, chat_id in rows:
-            by_chat[chat_id].append(update_id)
+        by_chat: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+        for update_id, chat_id, payload in rows:
+            by_chat[chat_id].append((update_id, payload))
         semaphore = asyncio.Semaphore(self.lanes)
 
-        async def lane(update_ids: list[int]) -> None:
+        async def lane(updates: list[tuple[int, str]]) -> None:
             async with semaphore:
-                for update_id in update_ids:
-                    if not await self.process(update_id):
+                for update_id, payload in updates:
+                    if not await self.process(update_id, payload):
                         # Keep the chat's order: later updates wait for this one's retry.
                         await asyncio.sleep(0.2)
                         return
@@ -161,12 +161,12 @@ class Processor:
         await asyncio.gather(*(lane(ids) for ids in by_chat.values()))
         return len(rows)
 
-    async def process(self, update_id: int) -> bool:
+    async def process(self, update_id: int, payload: str) -> bool:
         """Apply one stored update; False when it failed and will be retried."""
         key = f"u:{update_id}"
         for _ in range(5):
             try:
-                outcome = await self._apply(update_id, key)
+                outcome = await self._apply(update_id, key, payload)
                 break
             except ConcurrentChange:
                 continue  # somebody changed the task meanwhile: read again and re-apply
@@ -179,13 +179,8 @@ class Processor:
         self.on_committed()
         return True
 
-    async def _apply(self, update_id: int, key: str) -> Any:
-        async with self.sessions() as session:
-            row = await session.get(InboxUpdate, update_id)
-            if row is None or row.processed_at is not None:
-                return None
-            raw = json.loads(row.payload)
-        update = Update.de_json(raw, self.application.bot)
+    async def _apply(self, update_id: int, key: str, payload: str) -> Any:
+        update = Update.de_json(json.loads(payload), self.application.bot)
         now = datetime.now(UTC)
         async with self.sessions() as session:
             scope = UpdateScope(session=session, key=key, now=now)
@@ -195,13 +190,14 @@ class Processor:
                     await self.application.process_update(update)
                     if scope.failure is not None:
                         raise scope.failure
-                    if await session.get(ProcessedUpdate, key) is not None:
-                        # Applied before (a redelivery that slipped past the inbox): drop effects.
+                    # Conditional: if the update was applied meanwhile, drop these effects.
+                    claimed = await session.execute(
+                        update_inbox(update_id, processed_at=now)
+                        .where(InboxUpdate.processed_at.is_(None)))
+                    if claimed.rowcount != 1:  # type: ignore[attr-defined]
                         raise _AlreadyApplied
                     session.add(ProcessedUpdate(key=key, processed_at=now))
-                    await session.execute(update_inbox(update_id, processed_at=now))
             except _AlreadyApplied:
-                await self._mark_done(update_id, now)
                 return None
             except ConcurrentChange:
                 raise
@@ -225,10 +221,6 @@ class Processor:
             pass  # too old (a redelivery after a restart): the outbox message still tells them
         except TelegramError as error:
             log.info("could not answer callback %s: %s", query_id, error)
-
-    async def _mark_done(self, update_id: int, now: datetime) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(update_inbox(update_id, processed_at=now))
 
     async def _failed(self, update_id: int, error: BaseException) -> None:
         log.exception("update %s failed", update_id, exc_info=error)

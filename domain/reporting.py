@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from domain import audit, progress
 from domain.errors import DomainError
@@ -100,10 +100,15 @@ class Recorded:
 # --- loading -------------------------------------------------------------------------------
 
 
+# A work order comes with its product and its tasks with their operations: everything a card
+# shows, in two queries.
+_WHOLE = (joinedload(WorkOrder.product),
+          selectinload(WorkOrder.tasks).joinedload(OperationTask.operation))
+
+
 async def _work_order(session: AsyncSession, code: str) -> WorkOrder:
-    work_order = await session.scalar(
-        select(WorkOrder).where(WorkOrder.code == code).options(selectinload(WorkOrder.tasks))
-    )
+    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code)
+                                      .options(*_WHOLE))
     if work_order is None:
         raise DomainError("report.unknown_work_order", work_order=code)
     return work_order
@@ -113,10 +118,8 @@ async def _work_order_of_task(session: AsyncSession, task_id: int) -> tuple[Work
     task = await session.get(OperationTask, task_id)
     if task is None:
         raise DomainError("report.unknown_task")
-    work_order = await session.scalar(
-        select(WorkOrder).where(WorkOrder.id == task.work_order_id)
-        .options(selectinload(WorkOrder.tasks))
-    )
+    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.id == task.work_order_id)
+                                      .options(*_WHOLE))
     assert work_order is not None
     return work_order, task.seq
 
@@ -141,9 +144,7 @@ def limit_for(task: OperationTask, previous: OperationTask | None, rules: Factor
 async def _card(session: AsyncSession, work_order: WorkOrder, seq: int,
                 rules: FactoryRules) -> TaskCard:
     previous, task, _ = _neighbours(work_order.tasks, seq)
-    operation = await session.get(Operation, task.operation_id)
-    product = await session.get(Product, work_order.product_id)
-    assert operation is not None and product is not None
+    operation, product = task.operation, work_order.product
     incoming = arrived(task, previous)
     return TaskCard(
         task_id=task.id,
@@ -167,17 +168,19 @@ async def _card(session: AsyncSession, work_order: WorkOrder, seq: int,
 # --- who may report ------------------------------------------------------------------------
 
 
+async def _reportable_by(session: AsyncSession, person: Person,
+                         tasks: list[OperationTask]) -> list[OperationTask]:
+    """The tasks this person may report: assigned to them, or skilled in the operation."""
+    assigned = set((await session.scalars(
+        select(TaskAssignee.task_id).where(TaskAssignee.person_id == person.id,
+                                           TaskAssignee.task_id.in_([t.id for t in tasks]))
+    )).all())
+    skills = person.skills
+    return [t for t in tasks if t.id in assigned or t.operation.code in skills]
+
+
 async def _may_report(session: AsyncSession, person: Person, task: OperationTask) -> bool:
-    """Assigned to the task, or skilled in its operation."""
-    assigned = await session.scalar(
-        select(TaskAssignee.person_id).where(
-            TaskAssignee.task_id == task.id, TaskAssignee.person_id == person.id
-        )
-    )
-    if assigned is not None:
-        return True
-    operation = await session.get(Operation, task.operation_id)
-    return operation is not None and operation.code in person.skills
+    return bool(await _reportable_by(session, person, [task]))
 
 
 def _check_reportable(work_order: WorkOrder) -> None:
@@ -215,7 +218,7 @@ async def open_card(
         return await _open_draft(session, person, work_order, task.seq, chat_id=chat_id,
                                  source=source, photo_file_id=photo_file_id, rules=rules)
 
-    mine = [t for t in work_order.tasks if await _may_report(session, person, t)]
+    mine = await _reportable_by(session, person, work_order.tasks)
     if not mine:
         raise DomainError("report.no_operation_for_you", work_order=work_order.code)
     open_ones = [t for t in mine if t.status != TaskStatus.done]
@@ -368,8 +371,7 @@ async def _record(
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("report.card_used")
-    operation = await session.get(Operation, task.operation_id)
-    assert operation is not None
+    operation = task.operation
     # QC checkpoints will hold reports as pending_qc here (the QC issue); until then all count.
     report = WorkReport(
         task_id=task.id, person_id=person.id, good_qty=good, scrap_qty=scrap,
@@ -461,7 +463,7 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
                    limit: int = 20) -> list[TaskCard]:
     """Open tasks this person may report on, most urgent first."""
     rows = await session.execute(
-        select(OperationTask, Operation.code)
+        select(OperationTask.id, Operation.code, TaskAssignee.person_id)
         .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
         .join(Operation, Operation.id == OperationTask.operation_id)
         .outerjoin(TaskAssignee, (TaskAssignee.task_id == OperationTask.id)
@@ -472,10 +474,10 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
     )
     cards: list[TaskCard] = []
     skills = person.skills
-    for task, op_code in rows:
-        if op_code not in skills and not await _may_report(session, person, task):
+    for task_id, op_code, assigned in rows.all():
+        if op_code not in skills and assigned is None:
             continue
-        work_order, seq = await _work_order_of_task(session, task.id)
+        work_order, seq = await _work_order_of_task(session, task_id)
         cards.append(await _card(session, work_order, seq, rules))
         if len(cards) >= limit:
             break

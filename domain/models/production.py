@@ -91,6 +91,7 @@ class WorkOrder(Base):
     tasks: Mapped[list[OperationTask]] = relationship(
         order_by="OperationTask.seq", back_populates="work_order"
     )
+    product: Mapped[Product] = relationship()
 
 
 class OperationTask(Base):
@@ -112,6 +113,7 @@ class OperationTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="tasks")
+    operation: Mapped[Operation] = relationship()
 
 
 class TaskAssignee(Base):

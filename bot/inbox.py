@@ -129,37 +129,48 @@ class Processor:
         self.wakeup.set()
 
     async def run(self) -> None:
+        """Keep up to `lanes` chats in progress; a chat's updates run one after another."""
+        busy: dict[int | None, asyncio.Task[None]] = {}
+        slots = asyncio.Semaphore(self.lanes)
         while True:
             self.wakeup.clear()
-            handled = await self.drain_once()
-            if handled == 0:
+            pending = await self._pending(exclude=set(busy))
+            for chat_id, updates in pending.items():
+                busy[chat_id] = asyncio.get_running_loop().create_task(
+                    self._lane(updates, slots))
+                busy[chat_id].add_done_callback(
+                    lambda _task, chat=chat_id: (busy.pop(chat, None), self.wake()))
+            if not busy:
                 self.idle.set()
-                await nap(self.wakeup, 1.0)
-                self.idle.clear()
+            await nap(self.wakeup, 1.0)
+            self.idle.clear()
 
-    async def drain_once(self, batch: int = 500) -> int:
+    async def drain(self) -> None:
+        """Process everything stored now (for tools and benchmarks without the run loop)."""
+        slots = asyncio.Semaphore(self.lanes)
+        while pending := await self._pending(exclude=set()):
+            await asyncio.gather(*(self._lane(u, slots) for u in pending.values()))
+
+    async def _pending(self, exclude: set[int | None],
+                       batch: int = 1000) -> dict[int | None, list[tuple[int, str]]]:
         async with self.sessions() as session:
             rows = (await session.execute(
                 select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload)
                 .where(InboxUpdate.processed_at.is_(None))
                 .order_by(InboxUpdate.update_id).limit(batch))).all()
-        if not rows:
-            return 0
         by_chat: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
         for update_id, chat_id, payload in rows:
-            by_chat[chat_id].append((update_id, payload))
-        semaphore = asyncio.Semaphore(self.lanes)
+            if chat_id not in exclude:
+                by_chat[chat_id].append((update_id, payload))
+        return by_chat
 
-        async def lane(updates: list[tuple[int, str]]) -> None:
-            async with semaphore:
-                for update_id, payload in updates:
-                    if not await self.process(update_id, payload):
-                        # Keep the chat's order: later updates wait for this one's retry.
-                        await asyncio.sleep(0.2)
-                        return
-
-        await asyncio.gather(*(lane(ids) for ids in by_chat.values()))
-        return len(rows)
+    async def _lane(self, updates: list[tuple[int, str]], slots: asyncio.Semaphore) -> None:
+        async with slots:
+            for update_id, payload in updates:
+                if not await self.process(update_id, payload):
+                    # Keep the chat's order: later updates wait for this one's retry.
+                    await asyncio.sleep(0.2)
+                    return
 
     async def process(self, update_id: int, payload: str) -> bool:
         """Apply one stored update; False when it failed and will be retried."""

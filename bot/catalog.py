@@ -220,6 +220,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "status.operation": {"zh": "  {seq} {operation}：良品 {good}/{planned}，报废 {scrap}，已到 {arrived}（{status}）",
                          "en": "  {seq} {operation}: good {good}/{planned}, scrap {scrap}, "
                                "arrived {arrived} ({status})"},
+    "work_order.bad_state": {"zh": "工单 {work_order} 当前为「{status}」，不能这样操作。",
+                             "en": "Work order {work_order} is {status}; that is not possible now."},
+    "work_order.no_operations": {"zh": "工单 {work_order} 的工艺路线没有工序。",
+                                 "en": "Work order {work_order} has a routing without operations."},
     "labels.no_work_orders": {"zh": "订单 {order} 没有工单。", "en": "Order {order} has no work orders."},
     "errors.internal": {"zh": "出了点问题，这条消息没有处理成功。请稍后再试。",
                         "en": "Something went wrong; that message was not processed. Please "

@@ -34,13 +34,17 @@ class Bucket:
         self.tokens -= 1
 
 
+# Stay a little under each limit: our clock and Telegram's do not start their windows together.
+MARGIN = 0.9
+
+
 class Pacer:
     def __init__(self, per_bot: float, per_chat: float, chat_burst: int,
                  group_per_minute: int) -> None:
-        self.global_bucket = Bucket(per_bot, max(1.0, per_bot))
-        self.per_chat = per_chat
+        self.global_bucket = Bucket(per_bot * MARGIN, max(1.0, per_bot * MARGIN))
+        self.per_chat = per_chat * MARGIN
         self.chat_burst = chat_burst
-        self.group_rate = group_per_minute / 60.0
+        self.group_rate = group_per_minute * MARGIN / 60.0
         self.chats: dict[int, Bucket] = {}
         self.paused_until: dict[int, float] = {}
 

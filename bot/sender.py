@@ -96,9 +96,9 @@ class OutboxSender:
         """Start sends for every chat that may send now; return seconds until the next could."""
         now = datetime.now(UTC)
         async with self.sessions() as session:
+            # Not only the due rows: a chat whose first message waits for a retry waits whole.
             rows = (await session.execute(
-                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending,
-                                            OutboxMessage.next_attempt_at <= now)
+                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
                 .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1000))).scalars().all()
             states = {s.chat_id: s for s in (await session.execute(select(ChatState))).scalars()}
         next_delay = 1.0
@@ -108,6 +108,9 @@ class OutboxSender:
                 continue
             seen.add(row.chat_id)  # one at a time per chat keeps the chat's order
             if row.chat_id in self.busy_chats:
+                continue
+            if row.next_attempt_at > now:
+                next_delay = min(next_delay, (row.next_attempt_at - now).total_seconds())
                 continue
             state = states.get(row.chat_id)
             if state is not None and state.unreachable_at is not None:

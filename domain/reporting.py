@@ -24,7 +24,6 @@ from domain.models import (
     Operation,
     OperationTask,
     Person,
-    Product,
     ReportDraft,
     ReportStatus,
     TaskAssignee,

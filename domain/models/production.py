@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.models.base import Base, BigId, Money, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from domain.models.catalog import Operation, Product
 
 
 class WorkOrderStatus(enum.StrEnum):

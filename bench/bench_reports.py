@@ -138,7 +138,7 @@ async def closed_loop(latency: Latency, users: list[Any], act: Any, what: str,
             "per_second": rate if rate is not None else len(samples) / elapsed,
             "p50_ms": statistics.median(samples) * 1000,
             "p99_ms": percentile(samples, 0.99) * 1000,
-            "latency_load": f"{len(users)} workers, each waiting for the answer"}
+            "latency_load": f"{len(users)} worker(s), each waiting for the answer"}
 
 
 async def run(workers: int = 200, reports_each: int = 10, latency_users: int = 10,
@@ -180,10 +180,14 @@ async def run(workers: int = 200, reports_each: int = 10, latency_users: int = 1
 
                 photo_row = await closed_loop(latency, users[:latency_users], photographer,
                                               "photo reports (download + decode + reply)")
+                single_text = await closed_loop(latency, users[:1], typist,
+                                                "text reports, one worker at a time")
+                single_photo = await closed_loop(latency, users[:1], photographer,
+                                                 "photo reports, one worker at a time")
             finally:
                 bot.terminate()
                 bot.wait(10)
-    return [text_row, photo_row]
+    return [text_row, photo_row, single_text, single_photo]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:

@@ -57,17 +57,30 @@ def settings_for(api: LocalBotApi, db: Path) -> Settings:
                     send_rate=1000, chat_rate=50, chat_burst=50, rules=FactoryRules())
 
 
-async def seed(db: Path) -> None:
-    """Two products' worth of floor: PCB-A (SMT→THT→TEST) with WO-000001 of 100."""
+FLOOR_PEOPLE = ({"code": "W01", "skills": "SMT"}, {"code": "W02", "skills": "THT"},
+                {"code": "S01", "role": "supervisor"})
+
+
+async def seed(db: Path, quantity: int = 100, people: tuple[dict, ...] = FLOOR_PEOPLE) -> None:
+    """PCB-A (SMT → THT → TEST) with WO-000001, and its people."""
     engine = make_engine(f"sqlite+aiosqlite:///{db}")
     await upgrade(engine)
     async with make_sessionmaker(engine)() as session, session.begin():
         product = await builders.product(session)
-        await builders.work_order(session, product, quantity=100)
-        await builders.person(session, "W01", skills="SMT")
-        await builders.person(session, "W02", skills="THT")
-        await builders.person(session, "S01", role="supervisor")
+        await builders.work_order(session, product, quantity=quantity)
+        for person in people:
+            await builders.person(session, **person)
     await engine.dispose()
+
+
+async def seed_second_work_order(floor: Floor) -> None:
+    from sqlalchemy import select
+
+    from domain.models import Product
+
+    async with floor.bot.sessions() as session, session.begin():
+        product = await session.scalar(select(Product))
+        await builders.work_order(session, product, quantity=50, number=2)
 
 
 @pytest.fixture

@@ -14,11 +14,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.botapi_server import LocalBotApi
-from domain.db import make_engine, make_sessionmaker
-from domain.migrate import upgrade
 from domain.models import OperationTask, WorkReport
-from tests import builders
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import TOKEN, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,14 +74,9 @@ REPORTS_EACH = 25
 
 
 async def seed_stream_floor(db: Path) -> None:
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
-    await upgrade(engine)
-    async with make_sessionmaker(engine)() as session, session.begin():
-        product = await builders.product(session)
-        await builders.work_order(session, product, quantity=1000)
-        for i in range(WORKERS):
-            await builders.person(session, f"W{i:02d}", skills="SMT", telegram_user_id=5000 + i)
-    await engine.dispose()
+    await seed(db, quantity=1000, people=tuple(
+        {"code": f"W{i:02d}", "skills": "SMT", "telegram_user_id": 5000 + i}
+        for i in range(WORKERS)))
 
 
 def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:

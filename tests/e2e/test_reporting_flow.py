@@ -166,3 +166,24 @@ async def test_undo_gives_the_pieces_back(floor):
     undone = await worker.wait_edit()
     assert "已撤销" in undone.text
     assert (await task_quantities(floor))[0] == (0, 0, "ready")
+
+
+async def test_two_cards_in_one_photo_ask_which(floor):
+    from PIL import Image
+
+    from tests.e2e.conftest import seed_second_work_order
+
+    await seed_second_work_order(floor)
+    worker = await floor.register(1001, "W01", "Li")
+    async with floor.bot.sessions() as session:
+        cards = await cards_for(session, ["WO-000001", "WO-000002"], None)
+    sheet = Image.new("L", (2600, 1800), 255)
+    for i, card in enumerate(cards):
+        sheet.paste(render_card(card).convert("L"), (40 + i * 1300, 20))
+    await worker.send_photo(phone_photo(sheet, seed=3, difficulty="easy"))
+    question = await worker.wait_message(timeout=10)
+    assert "多张卡" in question.text
+    assert sorted(question.button_texts) == ["GD1:WO-000001", "GD1:WO-000002"]
+    await worker.press("GD1:WO-000002")
+    card = await worker.wait_message()
+    assert "WO-000002" in card.text

@@ -1,0 +1,1 @@
+"""Composition root: config, CLI, i18n, rendering, inbox/outbox, barcodes, cards, demo."""

@@ -1,0 +1,1 @@
+"""The factory: entities, rules and use cases. Knows nothing of Telegram or HTTP."""

@@ -1,0 +1,1 @@
+"""Inbound adapters: Telegram update handlers (and, later, HTTP routes)."""

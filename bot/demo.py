@@ -129,7 +129,7 @@ async def run_demo(db_path: Path, quiet: bool = False) -> int:
     print(status_table(views, "zh"))
     print(f"\n{reports} work reports recorded in {time.monotonic() - started:.1f} s. "
           f"The database stays at {db_path}; explore it with:\n"
-          f"  DATABASE_URL=sqlite:///{db_path} gongdan status")
+          f"  DATABASE_URL=sqlite:///{db_path} .venv/bin/gongdan status")
     return 0
 
 

@@ -26,11 +26,6 @@ async def unknown_button(ctx: Ctx) -> None:
     ctx.answer("button.invalid")
 
 
-@handler(role=None)
-async def stranger_text(ctx: Ctx) -> None:
-    ctx.reply("start.need_invite")
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     commands = {
         "start": start.start,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import reporting
 from domain.models import Role
-from domain.registration import require_role
+from domain.status import load_open_work_orders
 from handlers.telegram.cards import task_list_buttons
 from handlers.telegram.common import Ctx, handler
 
@@ -26,9 +26,6 @@ async def my_tasks(ctx: Ctx) -> None:
 
 @handler(role=Role.supervisor)
 async def status(ctx: Ctx) -> None:
-    from domain.status import load_open_work_orders
-
-    require_role(ctx.me, Role.supervisor)
     views = await load_open_work_orders(ctx.session)
     if not views:
         ctx.reply("status.none")

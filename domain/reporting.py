@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import audit, progress
 from domain.errors import DomainError
@@ -402,9 +403,10 @@ async def _apply_to_task(session: AsyncSession, work_order: WorkOrder, task: Ope
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentChange(task.id)
-    task.good_qty += good
-    task.scrap_qty += scrap
-    task.version += 1
+    # Mirror the committed change in memory without marking it dirty (no second UPDATE).
+    set_committed_value(task, "good_qty", task.good_qty + good)
+    set_committed_value(task, "scrap_qty", task.scrap_qty + scrap)
+    set_committed_value(task, "version", task.version + 1)
     progress.refresh(work_order, work_order.tasks, now)
 
 

@@ -29,7 +29,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import render_text
-from bot.pacing import nap
+from bot.pacing import nap, retry_seconds
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.notifications import Notice, enqueue
 from domain.reporting import ConcurrentChange
@@ -94,8 +94,7 @@ class Receiver:
                     "get_updates", api_kwargs=params,
                     read_timeout=self.poll_timeout + 10)
             except RetryAfter as error:
-                await asyncio.sleep(float(error.retry_after if isinstance(error.retry_after, int)
-                                          else error.retry_after.total_seconds()))
+                await asyncio.sleep(retry_seconds(error.retry_after))
                 continue
             except (NetworkError, TelegramError) as error:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", error, backoff)
@@ -123,7 +122,6 @@ class Processor:
         self.on_committed = on_committed
         self.lanes = lanes
         self.wakeup = asyncio.Event()
-        self.idle = asyncio.Event()
 
     def wake(self) -> None:
         self.wakeup.set()
@@ -140,10 +138,7 @@ class Processor:
                     self._lane(updates, slots))
                 busy[chat_id].add_done_callback(
                     lambda _task, chat=chat_id: (busy.pop(chat, None), self.wake()))
-            if not busy:
-                self.idle.set()
             await nap(self.wakeup, 1.0)
-            self.idle.clear()
 
     async def drain(self) -> None:
         """Process everything stored now (for tools and benchmarks without the run loop)."""
@@ -220,11 +215,11 @@ class Processor:
         query = update.callback_query
         if query is None:
             return None
-        notice, lang = scope.callback_answer or (None, "zh")
+        notice, lang = scope.callback_answer or (None, self.default_lang)
         text = render_text(notice.key, lang, notice.params) if notice else ""
-        return query.id, text, lang
+        return query.id, text
 
-    async def _answer_callback(self, query_id: str, text: str, _lang: str) -> None:
+    async def _answer_callback(self, query_id: str, text: str) -> None:
         # Answered right after the commit: the spinner stops and the answer tells the truth.
         try:
             await self.application.bot.answer_callback_query(query_id, text=text[:200] or None)

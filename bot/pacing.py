@@ -6,6 +6,7 @@ import asyncio
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 @dataclass
@@ -79,3 +80,8 @@ async def nap(event: asyncio.Event, seconds: float) -> None:
     with suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await event.wait()
+
+
+def retry_seconds(retry_after: int | float | timedelta) -> float:
+    """Telegram's 429 retry_after as seconds (PTB gives an int or a timedelta by version)."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

@@ -22,7 +22,7 @@ from telegram import Bot, BotCommandScopeChat
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.config import Settings
-from bot.pacing import Pacer, nap
+from bot.pacing import Pacer, nap, retry_seconds
 from bot.render import commands_for, render
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 
@@ -41,10 +41,6 @@ class Outcome:
     retry_in: float = 0.0
     unreachable_chat: int | None = None
     migrated: tuple[int, int] | None = None
-
-
-def _seconds(value: Any) -> float:
-    return float(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
 class OutboxSender:
@@ -158,7 +154,7 @@ class OutboxSender:
                 message_id = message.message_id
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
-            return Outcome(row.id, None, error="429", retry_in=_seconds(error.retry_after))
+            return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after))
         except ChatMigrated as error:
             return Outcome(row.id, None, error="migrated",
                            migrated=(row.chat_id, int(error.new_chat_id)))

@@ -141,8 +141,7 @@ def limit_for(task: OperationTask, previous: OperationTask | None, rules: Factor
     return max(0, ceiling - processed(task))
 
 
-async def _card(session: AsyncSession, work_order: WorkOrder, seq: int,
-                rules: FactoryRules) -> TaskCard:
+def _card(work_order: WorkOrder, seq: int, rules: FactoryRules) -> TaskCard:
     previous, task, _ = _neighbours(work_order.tasks, seq)
     operation, product = task.operation, work_order.product
     incoming = arrived(task, previous)
@@ -207,14 +206,13 @@ async def open_card(
     _check_reportable(work_order)
 
     if code.operation_seq is not None:
-        if not any(t.seq == code.operation_seq for t in work_order.tasks):
+        task = next((t for t in work_order.tasks if t.seq == code.operation_seq), None)
+        if task is None:
             raise DomainError("report.unknown_operation", work_order=work_order.code,
                               seq=code.operation_seq)
-        task = next(t for t in work_order.tasks if t.seq == code.operation_seq)
         if not await _may_report(session, person, task):
-            card = await _card(session, work_order, task.seq, rules)
             raise DomainError("report.not_your_operation", work_order=work_order.code,
-                              operation=card.operation_name)
+                              operation=task.operation.name)
         return await _open_draft(session, person, work_order, task.seq, chat_id=chat_id,
                                  source=source, photo_file_id=photo_file_id, rules=rules)
 
@@ -230,7 +228,7 @@ async def open_card(
     if len(workable) == 1:
         return await _open_draft(session, person, work_order, workable[0].seq, chat_id=chat_id,
                                  source=source, photo_file_id=photo_file_id, rules=rules)
-    cards = [await _card(session, work_order, t.seq, rules) for t in workable]
+    cards = [_card(work_order, t.seq, rules) for t in workable]
     return OperationChoice(work_order.code, cards)
 
 
@@ -244,7 +242,7 @@ async def open_task_card(
     task = _neighbours(work_order.tasks, seq)[1]
     if not await _may_report(session, person, task):
         raise DomainError("report.not_your_operation", work_order=work_order.code,
-                          operation=str(seq))
+                          operation=task.operation.name)
     return await _open_draft(session, person, work_order, seq, chat_id=chat_id, source=source,
                              photo_file_id=None, rules=rules)
 
@@ -264,7 +262,7 @@ async def _open_draft(
                         photo_file_id=photo_file_id)
     session.add(draft)
     await session.flush()
-    return OpenedCard(await _card(session, work_order, seq, rules), draft.id)
+    return OpenedCard(_card(work_order, seq, rules), draft.id)
 
 
 async def open_draft_of(session: AsyncSession, person: Person) -> ReportDraft | None:
@@ -316,13 +314,13 @@ async def submit_quantity(
     check_quantities(good, scrap)
     draft = await _claim_draft(session, person, draft_id)
     if now - draft.created_at > rules.draft_ttl:
-        draft.status = DraftStatus.cancelled
         raise DomainError("report.card_stale")
     work_order, seq = await _work_order_of_task(session, draft.task_id)
     _check_reportable(work_order)
-    previous, task, _ = _neighbours(work_order.tasks, seq)
-    _check_limit(task, previous, good + scrap, rules)
     if scrap > 0 and not reason:
+        # Refuse an impossible quantity now, not after the worker picked a reason.
+        previous, task, _ = _neighbours(work_order.tasks, seq)
+        _check_limit(task, previous, good + scrap, rules)
         draft.stage = DraftStage.scrap_reason
         draft.good_qty, draft.scrap_qty = good, scrap
         return NeedsReason(draft.id, good, scrap)
@@ -386,7 +384,7 @@ async def _record(
                  entity_id=report.id, task=task.id, good=good, scrap=scrap, reason=reason)
     return Recorded(
         report_id=report.id, good=good, scrap=scrap, reason=report.scrap_reason,
-        card=await _card(session, work_order, seq, rules), undo_until=now + rules.undo_window,
+        card=_card(work_order, seq, rules), undo_until=now + rules.undo_window,
         work_order_done=work_order.status == "done",
     )
 
@@ -449,7 +447,7 @@ async def undo_report(
     audit.record(session, "report.voided", actor_person_id=person.id, entity="work_report",
                  entity_id=report.id, reason="undo")
     return Undone(report.id, report.good_qty, report.scrap_qty,
-                  await _card(session, work_order, seq, rules))
+                  _card(work_order, seq, rules))
 
 
 async def cancel_draft(session: AsyncSession, person: Person, draft_id: int) -> None:
@@ -464,7 +462,8 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
                    limit: int = 20) -> list[TaskCard]:
     """Open tasks this person may report on, most urgent first."""
     rows = await session.execute(
-        select(OperationTask.id, Operation.code, TaskAssignee.person_id)
+        select(OperationTask.work_order_id, OperationTask.seq, Operation.code,
+               TaskAssignee.person_id)
         .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
         .join(Operation, Operation.id == OperationTask.operation_id)
         .outerjoin(TaskAssignee, (TaskAssignee.task_id == OperationTask.id)
@@ -473,15 +472,10 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
                OperationTask.status.in_((TaskStatus.ready, TaskStatus.in_progress)))
         .order_by(WorkOrder.priority, WorkOrder.due_date, WorkOrder.code, OperationTask.seq)
     )
-    cards: list[TaskCard] = []
     skills = person.skills
-    for task_id, op_code, assigned in rows.all():
-        if op_code not in skills and assigned is None:
-            continue
-        work_order, seq = await _work_order_of_task(session, task_id)
-        cards.append(await _card(session, work_order, seq, rules))
-        if len(cards) >= limit:
-            break
-    return cards
-
-
+    mine = [(wo_id, seq) for wo_id, seq, op_code, assigned in rows.all()
+            if op_code in skills or assigned is not None][:limit]
+    work_orders = {wo.id: wo for wo in (await session.scalars(
+        select(WorkOrder).where(WorkOrder.id.in_({wo_id for wo_id, _ in mine}))
+        .options(*_WHOLE))).all()}
+    return [_card(work_orders[wo_id], seq, rules) for wo_id, seq in mine]

@@ -58,16 +58,18 @@ class Ctx:
 
     def reply(self, key: str, buttons: list[list[Button]] | None = None,
               lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
-        enqueue(self.session, self.chat_id, Notice(key, params, buttons or [], lines or []),
-                lang=self.lang, priority=Priority.reply)
+        self._enqueue(Notice(key, params, buttons or [], lines or []), None)
 
     def edit(self, key: str, buttons: list[list[Button]] | None = None,
              lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
         """Replace the message whose button was pressed (falls back to a new message)."""
         query = self.update.callback_query
         message_id = query.message.message_id if query and query.message else None
-        enqueue(self.session, self.chat_id, Notice(key, params, buttons or [], lines or []),
-                lang=self.lang, priority=Priority.reply, edit_message_id=message_id)
+        self._enqueue(Notice(key, params, buttons or [], lines or []), message_id)
+
+    def _enqueue(self, notice: Notice, edit_message_id: int | None) -> None:
+        enqueue(self.session, self.chat_id, notice, lang=self.lang, priority=Priority.reply,
+                edit_message_id=edit_message_id)
 
     def answer(self, key: str, **params: Any) -> None:
         self.scope.callback_answer = (Notice(key, params), self.lang)

@@ -92,10 +92,10 @@ async def text(ctx: Ctx) -> None:
     message = ctx.update.effective_message
     raw = normalize_text(message.text or "") if message else ""
     head, _, rest = raw.partition(" ")
-    code = parse_typed_code(raw) or parse_typed_code(head)
+    whole = parse_typed_code(raw)  # "WO-000123", or "WO-000123 30" with the quantity after it
+    code = whole or parse_typed_code(head)
     if code is not None:
-        quantities = None if parse_typed_code(raw) else rest
-        await open_and_maybe_submit(ctx, code, ReportSource.typed, None, quantities)
+        await open_and_maybe_submit(ctx, code, ReportSource.typed, None, None if whole else rest)
         return
     draft = await reporting.open_draft_of(ctx.session, ctx.me)
     if draft is None:

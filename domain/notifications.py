@@ -47,20 +47,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} into a notice")
 
 
-def dump(notice: Notice) -> str:
-    return json.dumps(asdict(notice), ensure_ascii=False, default=_plain)
-
-
-def load(payload: str) -> Notice:
-    raw = json.loads(payload)
-    return Notice(
-        key=raw["key"],
-        params=raw.get("params", {}),
-        buttons=[[Button(**b) for b in row] for row in raw.get("buttons", [])],
-        lines=[(k, p) for k, p in raw.get("lines", [])],
-    )
-
-
 def enqueue(
     session: AsyncSession,
     chat_id: int,
@@ -71,13 +57,13 @@ def enqueue(
     edit_message_id: int | None = None,
 ) -> OutboxMessage:
     """Queue a notice; with edit_message_id it replaces that message's text and buttons."""
-    payload = json.loads(dump(notice))
+    payload = asdict(notice)
     if edit_message_id is not None:
         payload["edit_message_id"] = edit_message_id
     message = OutboxMessage(
         chat_id=chat_id,
         method="edit" if edit_message_id is not None else "send",
-        payload=json.dumps(payload, ensure_ascii=False),
+        payload=json.dumps(payload, ensure_ascii=False, default=_plain),
         lang=lang,
         priority=priority,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import messages_andon, messages_groups, messages_qc, messages_reminders
 from bot.import_messages import FILE_MESSAGES
 
 CATALOG: dict[str, dict[str, str]] = {
@@ -276,6 +277,11 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 CATALOG.update(FILE_MESSAGES)
+CATALOG["text.bilingual"] = {"zh": "{zh}", "en": "{en}"}  # a label kept in both languages
+for _part in (messages_qc, messages_andon, messages_groups, messages_reminders):
+    CATALOG.update(_part.MESSAGES)
+    for _group, _values in _part.LABELS.items():
+        LABELS.setdefault(_group, {}).update(_values)
 
 # Defect reasons as button labels.
 for _reason, _names in LABELS["reason"].items():

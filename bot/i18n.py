@@ -23,7 +23,9 @@ def label(group: str, value: Any, lang: str) -> str:
 def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
     out = dict(params)
     for name, value in params.items():
-        if name.endswith("_at") and isinstance(value, str):
+        if isinstance(value, dict) and set(value) == {"zh", "en"}:
+            out[name] = value[lang]  # a name kept in both languages (a configured reason...)
+        elif name.endswith("_at") and isinstance(value, str):
             out[name] = datetime.fromisoformat(value).astimezone(zone).strftime("%m-%d %H:%M")
         elif name in ("role", "needed"):
             out[name] = label("role", value, lang)
@@ -31,6 +33,8 @@ def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, An
             out[name] = label("status", value, lang)
         elif name == "reason" and isinstance(value, str):
             out[name] = label("reason", value, lang)
+        elif name in LABELS and isinstance(value, str):
+            out[name] = label(name, value, lang)  # kind, severity, purpose...
     return out
 
 

@@ -16,5 +16,6 @@ def arrived(task: OperationTask, previous: OperationTask | None) -> int:
 
 
 def processed(task: OperationTask) -> int:
-    """Pieces this operation has dealt with: good (accepted or waiting for QC) and scrap."""
-    return task.good_qty + task.pending_qc_qty + task.scrap_qty
+    """Pieces this operation has dealt with: good (accepted or waiting for QC), scrap, and
+    those out at rework (they come back as good or scrap through their rework task)."""
+    return task.good_qty + task.pending_qc_qty + task.scrap_qty + task.rework_qty

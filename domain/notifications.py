@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import OutboxMessage, Priority
+from domain.models import OutboxMessage, Person, Priority
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,18 @@ class Button:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message for one chat. `lines` are further (key, params) paragraphs joined below it."""
+    """A message for one chat. `lines` are further (key, params) paragraphs joined below it.
+
+    `photo` (a Telegram file id) sends it as a photo with the text as caption; `mentions`
+    (name, Telegram user id) are appended as mentions that notify those people in a group.
+    """
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     buttons: list[list[Button]] = field(default_factory=list)
     lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    photo: str | None = None
+    mentions: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -55,20 +61,38 @@ def enqueue(
     lang: str,
     priority: int = Priority.reply,
     edit_message_id: int | None = None,
+    edit_outbox_id: int | None = None,
 ) -> OutboxMessage:
-    """Queue a notice; with edit_message_id it replaces that message's text and buttons."""
+    """Queue a notice.
+
+    With edit_message_id it replaces that message's text and buttons; with edit_outbox_id it
+    replaces the message an earlier outbox row sent (the sender looks its message id up, and
+    sends a new message if that one could not be edited).
+    """
     payload = asdict(notice)
     if edit_message_id is not None:
         payload["edit_message_id"] = edit_message_id
+    if edit_outbox_id is not None:
+        payload["edit_outbox_id"] = edit_outbox_id
+    editing = edit_message_id is not None or edit_outbox_id is not None
     message = OutboxMessage(
         chat_id=chat_id,
-        method="edit" if edit_message_id is not None else "send",
+        method="edit" if editing else "send",
         payload=json.dumps(payload, ensure_ascii=False, default=_plain),
         lang=lang,
         priority=priority,
     )
     session.add(message)
     return message
+
+
+def notify_person(session: AsyncSession, person: Person, notice: Notice, *, default_lang: str,
+                  priority: int = Priority.notify) -> OutboxMessage | None:
+    """Queue a notice to a person's private chat, in their language; None if not registered."""
+    if person.telegram_user_id is None or not person.active:
+        return None
+    return enqueue(session, person.telegram_user_id, notice,
+                   lang=person.language or default_lang, priority=priority)
 
 
 def enqueue_commands(session: AsyncSession, chat_id: int, *, role: str, lang: str) -> None:

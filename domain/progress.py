@@ -44,7 +44,8 @@ def refresh(work_order: WorkOrder, tasks: list[OperationTask], now: datetime) ->
 def _task_status(task: OperationTask, previous: OperationTask | None) -> TaskStatus:
     incoming = arrived(task, previous)
     previous_finished = previous is None or previous.status == TaskStatus.done
-    if previous_finished and processed(task) >= incoming and task.pending_qc_qty == 0:
+    if (previous_finished and processed(task) >= incoming and task.pending_qc_qty == 0
+            and task.rework_qty == 0):
         return TaskStatus.done
     if processed(task) > 0:
         return TaskStatus.in_progress

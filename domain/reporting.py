@@ -375,7 +375,7 @@ async def _record(
         task_id=task.id, person_id=person.id, good_qty=good, scrap_qty=scrap,
         scrap_reason=reason if scrap else None, photo_file_id=draft.photo_file_id,
         source=draft.source, idempotency_key=key, status=ReportStatus.accepted,
-        piece_rate=operation.piece_rate, reported_at=now,
+        accepted_qty=good, piece_rate=operation.piece_rate, reported_at=now,
     )
     session.add(report)
     await _apply_to_task(session, work_order, task, good=good, scrap=scrap, now=now)
@@ -437,7 +437,7 @@ async def undo_report(
     voided = await session.execute(
         update(WorkReport)
         .where(WorkReport.id == report.id, WorkReport.status == ReportStatus.accepted)
-        .values(status=ReportStatus.voided, voided_at=now, voided_by=person.id,
+        .values(status=ReportStatus.voided, accepted_qty=0, voided_at=now, voided_by=person.id,
                 void_reason="undo")
     )
     if voided.rowcount != 1:  # type: ignore[attr-defined]

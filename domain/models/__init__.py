@@ -1,7 +1,15 @@
 """The ORM models of the factory. Import them from here."""
 
+from domain.models.andon import (
+    ExceptionBlock,
+    ExceptionKind,
+    ExceptionStatus,
+    FloorException,
+    Severity,
+)
 from domain.models.base import Base, utcnow
 from domain.models.catalog import BomLine, Operation, Product, Routing
+from domain.models.conversation import InputDraft, InputStatus
 from domain.models.messaging import (
     AuditEvent,
     ChatState,
@@ -28,6 +36,16 @@ from domain.models.production import (
     WorkOrderStatus,
     WorkReport,
 )
+from domain.models.quality import InspectionStatus, QCInspection, ReworkStatus, ReworkTask
+from domain.models.settings import (
+    DefectReason,
+    FactorySetting,
+    GroupLink,
+    LadderStep,
+    Responsibility,
+    Shift,
+)
+from domain.models.timing import EscalationStep, Reminder, ReminderStatus
 
 __all__ = [
     "AuditEvent", "Base", "BomLine", "ChatState", "DraftStage", "DraftStatus", "InboxUpdate",
@@ -35,4 +53,8 @@ __all__ = [
     "OutboxStatus", "Person", "Priority", "ProcessedUpdate", "REPORTABLE_WORK_ORDER", "ROLE_RANK",
     "ReportDraft", "ReportSource", "ReportStatus", "Role", "Routing", "Product", "TaskAssignee",
     "TaskStatus", "WageMode", "WorkOrder", "WorkOrderStatus", "WorkReport", "utcnow",
+    "DefectReason", "EscalationStep", "ExceptionBlock", "ExceptionKind", "ExceptionStatus",
+    "FactorySetting", "FloorException", "GroupLink", "InputDraft", "InputStatus",
+    "InspectionStatus", "LadderStep", "QCInspection", "Reminder", "ReminderStatus",
+    "Responsibility", "ReworkStatus", "ReworkTask", "Severity", "Shift",
 ]

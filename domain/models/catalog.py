@@ -44,6 +44,8 @@ class Operation(Base):
     piece_rate: Mapped[Decimal] = mapped_column(Money)
     std_minutes: Mapped[Decimal] = mapped_column(Numeric(10, 3, asdecimal=True))
     qc_checkpoint: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sampling 抽检 at a checkpoint: "all", "every:N" (the 1st, N+1th... report of a task) or "P%".
+    qc_sampling: Mapped[str] = mapped_column(String(16), default="all")
     workstation: Mapped[str | None] = mapped_column(String(64))
     routing: Mapped[Routing] = relationship(back_populates="operations")
 

@@ -110,11 +110,16 @@ class OperationTask(Base):
     good_qty: Mapped[int] = mapped_column(Integer, default=0)
     scrap_qty: Mapped[int] = mapped_column(Integer, default=0)
     pending_qc_qty: Mapped[int] = mapped_column(Integer, default=0)
+    # Pieces an inspection sent to rework and not yet back (passed or scrapped).
+    rework_qty: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.waiting)
     # Bumped by every change of the quantities: writers update WHERE version = the one they read.
     version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by planning; the reminders follow them.
+    planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="tasks")
     operation: Mapped[Operation] = relationship()
@@ -144,6 +149,11 @@ class WorkReport(Base):
     source: Mapped[str] = mapped_column(String(16))
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.accepted)
+    # Good pieces that count (for flow and wages): all of them when accepted at once, what QC
+    # passed when inspected, 0 while pending or when voided.
+    accepted_qty: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when this report is work on a rework task (the task_id is still the original task).
+    rework_task_id: Mapped[int | None] = mapped_column(ForeignKey("rework_task.id"), index=True)
     # Frozen at the time of the report: a later rate change never rewrites past wages.
     piece_rate: Mapped[Decimal] = mapped_column(Money)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -180,6 +190,7 @@ class ReportDraft(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16))
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    rework_task_id: Mapped[int | None] = mapped_column(ForeignKey("rework_task.id"))
     status: Mapped[str] = mapped_column(String(16), default=DraftStatus.open)
     stage: Mapped[str] = mapped_column(String(16), default=DraftStage.quantity)
     good_qty: Mapped[int | None] = mapped_column(Integer)

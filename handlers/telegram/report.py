@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
-
 from domain import reporting
 from domain.errors import DomainError
 from domain.models import ReportSource
@@ -16,46 +9,19 @@ from domain.notifications import Button
 from domain.payload import LabelCode, normalize_text, parse_payload, parse_typed_code
 from domain.quantity_text import looks_numeric, parse_quantities
 from domain.reporting import DEFAULT_SCRAP_REASONS, NeedsReason, OpenedCard, OperationChoice
+from handlers.telegram import conversation
 from handlers.telegram.cards import card_params, quantity_buttons, reason_buttons
 from handlers.telegram.common import Ctx, handler
-from handlers.telegram.scope import Services
-
-
-@dataclass(frozen=True)
-class Scan:
-    file_id: str | None
-    texts: tuple[str, ...] = ()
-    error: str | None = None  # not_image | too_large | file_too_big
-
+from handlers.telegram.scan import Scan, fetch_and_decode
 
 # --- photos --------------------------------------------------------------------------------
-
-
-async def fetch_and_decode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Scan:
-    """Download the largest size and decode it, before the update's transaction begins."""
-    services: Services = context.application.bot_data["services"]
-    message = update.effective_message
-    assert message is not None
-    if message.photo:
-        media: Any = message.photo[-1]
-    elif message.document and (message.document.mime_type or "").startswith("image/"):
-        media = message.document
-    else:
-        return Scan(None, error="not_image")
-    if media.file_size and media.file_size > services.max_photo_bytes:
-        return Scan(media.file_id, error="file_too_big")
-    try:
-        file = await context.bot.get_file(media.file_id)
-    except BadRequest:
-        return Scan(media.file_id, error="file_too_big")
-    data = await file.download_as_bytearray()
-    outcome = await services.decode_image(bytes(data))
-    return Scan(media.file_id, tuple(outcome.texts), outcome.error)
 
 
 @handler(prepare=fetch_and_decode)
 async def photo(ctx: Ctx) -> None:
     scan: Scan = ctx.prepared
+    if await conversation.dispatch_photo(ctx, scan):
+        return
     if scan.error:
         ctx.reply(f"scan.{scan.error}")
         return
@@ -91,6 +57,8 @@ async def photo(ctx: Ctx) -> None:
 async def text(ctx: Ctx) -> None:
     message = ctx.update.effective_message
     raw = normalize_text(message.text or "") if message else ""
+    if await conversation.dispatch_text(ctx, raw):
+        return
     head, _, rest = raw.partition(" ")
     whole = parse_typed_code(raw)  # "WO-000123", or "WO-000123 30" with the quantity after it
     code = whole or parse_typed_code(head)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.telegram import people, report, start, tasks
+from handlers.telegram import exceptions, groups, people, qc, report, start, tasks
 from handlers.telegram.common import Ctx, handler
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -38,6 +38,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    for module in (qc, exceptions, groups):
+        module.register(application)
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     application.add_handler(
         MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), report.photo))

@@ -1,0 +1,47 @@
+"""Routes a person's typed text or photo to the multi-step flow waiting for it, if any.
+
+A flow registers a step per input kind (`domain.models.InputDraft.kind`). A step returns False
+when the message is not an answer to its question (say, a work-order code typed while a QC
+split waits for quantities): the message then goes on to ordinary reporting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from domain import conversation
+from domain.models import InputDraft
+from handlers.telegram.common import Ctx
+from handlers.telegram.scan import Scan
+
+TextStep = Callable[[Ctx, InputDraft, str], Awaitable[bool]]
+PhotoStep = Callable[[Ctx, InputDraft, Scan], Awaitable[bool]]
+
+_TEXT: dict[str, TextStep] = {}
+_PHOTO: dict[str, PhotoStep] = {}
+
+
+def on_text(kind: str) -> Callable[[TextStep], TextStep]:
+    def register(step: TextStep) -> TextStep:
+        _TEXT[kind] = step
+        return step
+    return register
+
+
+def on_photo(kind: str) -> Callable[[PhotoStep], PhotoStep]:
+    def register(step: PhotoStep) -> PhotoStep:
+        _PHOTO[kind] = step
+        return step
+    return register
+
+
+async def dispatch_text(ctx: Ctx, text: str) -> bool:
+    draft = await conversation.open_input(ctx.session, ctx.me, ctx.scope.now)
+    step = _TEXT.get(draft.kind) if draft is not None else None
+    return step is not None and draft is not None and await step(ctx, draft, text)
+
+
+async def dispatch_photo(ctx: Ctx, scan: Scan) -> bool:
+    draft = await conversation.open_input(ctx.session, ctx.me, ctx.scope.now)
+    step = _PHOTO.get(draft.kind) if draft is not None else None
+    return step is not None and draft is not None and await step(ctx, draft, scan)

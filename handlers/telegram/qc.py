@@ -1,0 +1,9 @@
+"""Placeholder: filled in by the qc work."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers (called by routes.register before the catch-alls)."""

@@ -33,15 +33,17 @@ _COMMANDS = {
     "report": ("怎么报工", "how to report work"),
     "status": ("所有未完工单", "every open work order"),
     "invite": ("生成注册邀请", "invite a person"),
+    "exception": ("报告异常", "report an exception"),
+    "link": ("绑定本群（群内）", "link this group (in a group)"),
     "lang": ("切换语言", "change language"),
     "help": ("帮助", "help"),
 }
 _BY_ROLE = {
     None: ("start", "lang", "help"),
-    "worker": ("tasks", "report", "lang", "help"),
-    "qc": ("tasks", "report", "lang", "help"),
+    "worker": ("tasks", "report", "exception", "lang", "help"),
+    "qc": ("tasks", "report", "exception", "lang", "help"),
 }
-_SUPERVISOR = ("tasks", "report", "status", "invite", "lang", "help")
+_SUPERVISOR = ("tasks", "report", "exception", "status", "invite", "lang", "help")
 
 
 def commands_for(role: str | None, lang: str) -> list[BotCommand]:

@@ -1,6 +1,7 @@
 """Durable time: facts followed up an escalation ladder until they are gone.
 
-CONTRACT (implemented by the reminders work; the signatures are fixed, others code against them).
+CONTRACT: the signatures are fixed, others code against them. Until the engine lands, follow()
+and stop() are no-ops and sweep() does nothing.
 
 A *fact* (an unacknowledged exception, a pending QC decision, a late task...) is followed by one
 `Reminder` row, unique by `fact_key`, so it never fires twice. Its ladder (factory_settings.
@@ -57,15 +58,14 @@ async def follow(session: AsyncSession, *, kind: str, fact_key: str, entity: str
     The first step is due at started_at + its delay (or at `due_at` for on_due kinds); a step
     already due (delay 0, e.g. "the responsible person at once") fires in this transaction.
     """
-    raise NotImplementedError
+    return None
 
 
 async def stop(session: AsyncSession, fact_key: str, now: datetime) -> None:
     """The fact is gone (someone acted): no further step fires."""
-    raise NotImplementedError
 
 
 async def sweep(sessions: async_sessionmaker[AsyncSession], now: datetime, rules: FactoryRules,
                 limit: int = 500) -> int:
     """Fire every step due by `now`, oldest first; returns how many reminders were handled."""
-    raise NotImplementedError
+    return 0

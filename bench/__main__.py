@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_decode, bench_reports
+from bench import bench_decode, bench_reports, bench_sweep
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -15,12 +15,15 @@ TARGETS = {
     "text reports (SQLite)": "≥ 1000 reports/s",
     "photo reports (download + decode + reply)": "p99 < 300 ms",
 }
+SWEEP_TARGET = "< 50 ms over 100,000 open reminders"
 
 
 def main() -> int:
     reports = bench_reports.main()
     print()
     decoding = bench_decode.main()
+    print()
+    sweeping = bench_sweep.main()
     lines = [
         "# Benchmark results",
         "",
@@ -41,6 +44,16 @@ def main() -> int:
         "## Decoding card photos",
         "",
         bench_decode.markdown(decoding),
+        "",
+        "## Reminder sweep",
+        "",
+        bench_sweep.markdown(sweeping),
+        "",
+        "Every sweep (every 2 s by default) starts by picking the due reminders: "
+        f"target {SWEEP_TARGET} (index `ix_reminder_due`). "
+        "The second row is a catch-up: 1000 `task_overdue` steps due at once, each checked, "
+        "resolved to its workers, queued in the outbox and recorded in its own transaction "
+        "(Telegram itself takes about 30 messages/s from a bot).",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS}")

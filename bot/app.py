@@ -1,4 +1,5 @@
-"""Composition root: the PTB Application, our inbox receiver and processor, the outbox sender."""
+"""Composition root: the PTB Application, our inbox receiver and processor, the outbox sender,
+and the JobQueue's time-driven jobs (reminder sweep, planning ahead)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ import logging
 from contextlib import suppress
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommandScopeDefault
+from telegram import BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from telegram.ext import Application
 
 from bot.barcode import decode_image
 from bot.config import Settings
 from bot.inbox import Processor, Receiver
-from bot.render import commands_for
+from bot.render import commands_for, group_commands
 from bot.sender import OutboxSender
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
 from handlers.telegram import routes
 from handlers.telegram.scope import Services
+from scheduler.jobs import Clockwork, install
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
 
 
 class GongdanBot:
-    """The running bot: receive → inbox → process → outbox → send, each its own task."""
+    """The running bot: receive → inbox → process → outbox → send, each its own task; the
+    Application runs only its JobQueue (we feed it updates ourselves)."""
 
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None,
                  poll_timeout: int = 25) -> None:
@@ -52,6 +55,7 @@ class GongdanBot:
                                    default_lang=settings.language)
         self.receiver = Receiver(self.application, self.sessions, self.processor.wake,
                                  poll_timeout=poll_timeout)
+        self.clockwork = Clockwork(self.sessions, settings.rules, self.sender.wake)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -65,6 +69,12 @@ class GongdanBot:
         for lang in ("zh", "en"):
             await self.application.bot.set_my_commands(
                 commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=lang)
+            await self.application.bot.set_my_commands(
+                group_commands(lang), scope=BotCommandScopeAllGroupChats(), language_code=lang)
+        # The JobQueue starts with the Application: the first sweep catches up at once.
+        install(self.application.job_queue, self.clockwork,
+                sweep_seconds=self.settings.sweep_seconds)
+        await self.application.start()
         loop = asyncio.get_running_loop()
         # The processor first finishes what the inbox holds from before a crash.
         self.tasks = [loop.create_task(self.sender.run(), name="outbox-sender"),
@@ -73,6 +83,8 @@ class GongdanBot:
         log.info("Gongdan bot @%s is running", me.username)
 
     async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()  # waits for a sweep in progress to commit
         for task in self.tasks:
             task.cancel()
         if self.tasks:

@@ -8,7 +8,7 @@ at the first stage that finds a label, so an ordinary photo costs one decoder pa
     and zbar) -> zxing on a 2x upscale with unsharp mask -> zbar raw -> zbar on that upscale
 
 Both decoders are restricted to QR and Code128, which cuts both time and false reads. What
-comes back is raw text: the caller must still validate it with `domain.payload.parse_payload`.
+comes back is raw text: the caller must still validate it with `domain.payload.parse_label`.
 A code that fails every stage is usually not in the pixels (QR modules under ~2.5 px), so the
 right answer to the user is "move closer, or send it as a file", not another try.
 """
@@ -30,7 +30,7 @@ from PIL import Image, ImageFilter, ImageMath, ImageOps, UnidentifiedImageError
 from pyzbar import pyzbar
 
 from domain.errors import DomainError
-from domain.payload import parse_payload
+from domain.payload import parse_label
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,9 @@ class DecodeOutcome:
 
 
 def is_label_payload(text: str) -> bool:
+    """A work order's or a rework task's printed payload."""
     try:
-        parse_payload(text)
+        parse_label(text)
     except DomainError:
         return False
     return True

@@ -40,8 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", required=True)
     invite.add_argument("--person", required=True)
 
-    labels = sub.add_parser("labels", help="print travel cards to PDF or PNG")
-    labels.add_argument("work_orders", nargs="*")
+    labels = sub.add_parser("labels", help="print travel cards (or rework cards) to PDF or PNG")
+    labels.add_argument("work_orders", nargs="*", metavar="CODE",
+                        help="work orders (WO-000001) or rework tasks (RW-000001)")
     labels.add_argument("--order", help="all work orders of this order")
     labels.add_argument("--per-operation", action="store_true",
                         help="also print one code per operation")
@@ -165,13 +166,21 @@ async def _bot_username(settings: Settings) -> str | None:
 async def cmd_labels(args: argparse.Namespace, settings: Settings) -> int:
     from bot.labels import write_cards
     from bot.travel_cards import cards_for
+    from domain.payload import LabelCode, parse_typed_label
 
     if not args.work_orders and not args.order:
-        print("name work orders (WO-000001 ...) or --order ORDER_NO", file=sys.stderr)
+        print("name work orders (WO-000001 ...), rework tasks (RW-000001 ...) or --order "
+              "ORDER_NO", file=sys.stderr)
         return 2
 
+    def code_of(text: str) -> str:
+        code = parse_typed_label(text)  # wo-1 and rw-1 are fine too
+        if code is None:
+            return text.upper()
+        return code.work_order if isinstance(code, LabelCode) else code.code
+
     async def work(session: Any) -> int:
-        cards = await cards_for(session, [w.upper() for w in args.work_orders], args.order)
+        cards = await cards_for(session, [code_of(w) for w in args.work_orders], args.order)
         paths = write_cards(cards, args.output, per_operation_codes=args.per_operation)
         for path in paths:
             print(path)

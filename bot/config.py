@@ -29,6 +29,8 @@ class Settings:
     chat_burst: int = 3
     group_per_minute: int = 20
     photo_dir: str = "var/photos"
+    # How often the reminder sweep looks for due steps (seconds).
+    sweep_seconds: float = 2.0
     rules: FactoryRules = field(default_factory=FactoryRules)
 
     @property
@@ -69,5 +71,17 @@ class Settings:
             send_rate=float(env.get("GONGDAN_SEND_RATE", "30")),
             chat_rate=float(env.get("GONGDAN_CHAT_RATE", "1")),
             photo_dir=env.get("GONGDAN_PHOTO_DIR", "var/photos"),
+            sweep_seconds=_positive(env.get("GONGDAN_SWEEP_SECONDS", "2"),
+                                    "GONGDAN_SWEEP_SECONDS"),
             rules=rules,
         )
+
+
+def _positive(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise SystemExit(f"{name} must be a positive number of seconds, not {text!r}")
+    return value

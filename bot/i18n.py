@@ -20,6 +20,19 @@ def label(group: str, value: Any, lang: str) -> str:
     return entry[lang] if entry else str(value)
 
 
+def duration(seconds: int, lang: str) -> str:
+    """A length of time as people say it: 2小时5分钟, 45秒 / 2 h 5 min, 45 s."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    zh = lang == "zh"
+    amounts = [(hours, "小时" if zh else "h"), (minutes, "分钟" if zh else "min")]
+    if not hours:  # seconds matter only under an hour
+        amounts.append((secs, "秒" if zh else "s"))
+    shown = [(n, unit) for n, unit in amounts if n] or [amounts[-1]]
+    return "".join(f"{n}{unit}" for n, unit in shown) if zh else " ".join(
+        f"{n} {unit}" for n, unit in shown)
+
+
 def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
     out = dict(params)
     for name, value in params.items():
@@ -27,6 +40,8 @@ def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, An
             out[name] = value[lang]  # a name kept in both languages (a configured reason...)
         elif name.endswith("_at") and isinstance(value, str):
             out[name] = datetime.fromisoformat(value).astimezone(zone).strftime("%m-%d %H:%M")
+        elif name.endswith("_seconds") and isinstance(value, int):
+            out[name] = duration(value, lang)
         elif name in ("role", "needed"):
             out[name] = label("role", value, lang)
         elif name == "status":

@@ -44,21 +44,67 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
                                     "on {work_order}"},
     "import.work_order_closed": {"zh": "工单 {work_order} 状态为 {status}，不能修改",
                                  "en": "work order {work_order} is {status} and cannot change"},
+    # --- settings sheets
+    "import.bad_sampling": {"zh": "抽检方式 {value!r} 无效（全检、每5件、10%）",
+                            "en": "unknown sampling {value!r} (all, every:5, 10%)"},
+    "import.bad_reason_code": {"zh": "原因编码只能用字母、数字、- 或 _（填的是 {value!r}）",
+                               "en": "a reason code is letters, digits, - or _ (got {value!r})"},
+    "import.bad_kind": {"zh": "类型 {value!r} 无效（{choices}）",
+                        "en": "unknown kind {value!r} ({choices})"},
+    "import.bad_ladder": {"zh": "规则 {value!r} 无效（{choices}）",
+                          "en": "unknown ladder {value!r} ({choices})"},
+    "import.bad_severity": {"zh": "级别 {value!r} 无效（normal 一般、high 紧急、* 全部）",
+                            "en": "unknown severity {value!r} (normal, high, *)"},
+    "import.kind_not_for_ladder": {"zh": "规则 {ladder} 不分类型，请填 *（填的是 {value!r}）",
+                                   "en": "ladder {ladder} is not per kind: write * "
+                                         "(got {value!r})"},
+    "import.bad_duration": {"zh": "延时无效（填的是 {value!r}），请写成 0、30s、10m、1h30m 或 10分钟",
+                            "en": "not a delay (got {value!r}); write it like 0, 30s, 10m, "
+                                  "1h30m"},
+    "import.delay_decreases": {"zh": "{value} 比第 {step} 步的 {previous} 还短：后面的步骤延时不能更短",
+                               "en": "{value} is shorter than step {step}'s {previous}: delays "
+                                     "must not decrease along the steps"},
+    "import.bad_target": {"zh": "对象 {value!r} 无效（responsible 责任人、reporter 报告人、assignee "
+                                "执行人、role:supervisor、group:exceptions、person:工号…）",
+                          "en": "unknown target {value!r} (responsible, reporter, assignee, "
+                                "role:supervisor, group:exceptions, person:CODE...)"},
+    "import.target_not_for_ladder": {"zh": "规则 {ladder} 没有对象 {value!r}",
+                                     "en": "target {value!r} does not exist on ladder {ladder}"},
+    "import.unknown_person": {"zh": "未知工号 {value!r}", "en": "unknown person {value!r}"},
+    "import.bad_weekdays": {"zh": "工作日无效（填的是 {value!r}），请写成 1-5 或 1,3,5（1 = 周一）",
+                            "en": "not weekdays (got {value!r}); write them like 1-5 or 1,3,5 "
+                                  "(1 = Monday)"},
+    "import.bad_clock": {"zh": "不是时间（填的是 {value!r}），请写成 08:00",
+                         "en": "not a time of day (got {value!r}); write it like 08:00"},
+    "import.empty_shift": {"zh": "班次的开始和结束不能相同（{value}）",
+                           "en": "a shift cannot start and end at the same time ({value})"},
+    "import.bad_setting": {"zh": "参数 {value!r} 无效（{choices}）",
+                           "en": "unknown setting {value!r} ({choices})"},
+    "import.bad_rework_pay": {"zh": "返工计薪 {value!r} 无效（paid 计薪、unpaid_own 责任人不计、unpaid 不计）",
+                              "en": "unknown rework pay {value!r} (paid, unpaid_own, unpaid)"},
+    "import.bad_minutes": {"zh": "必须是 {min} 到 {max} 之间的整分钟数（填的是 {value!r}）",
+                           "en": "must be a whole number of minutes from {min} to {max} "
+                                 "(got {value!r})"},
 }
 
-SHEET_NAMES = {"people": "人员", "products": "产品", "orders": "订单"}
+SHEET_NAMES = {"people": "人员", "products": "产品", "orders": "订单",
+               "defect_reasons": "不良原因", "responsibles": "责任人", "ladders": "升级规则",
+               "shifts": "班次", "settings": "设置"}
 
 FILE_MESSAGES: dict[str, dict[str, str]] = {
     "import.rejected": {"zh": "文件有 {count} 处错误，没有导入任何数据：",
                         "en": "The file has {count} problem(s); nothing was imported:"},
     "import.duplicate_sheet": {"zh": "工作表 {sheet} 出现了两次：{first} 和 {second}",
                                "en": "Sheet {sheet} is given twice: {first} and {second}"},
-    "import.no_sheets": {"zh": "{path} 里没有 people/products/orders（人员/产品/订单）工作表",
-                         "en": "{path} has no people, products or orders sheet"},
+    "import.no_sheets": {"zh": "{path} 里没有可导入的工作表（人员、产品、订单、不良原因、责任人、"
+                               "升级规则、班次、设置）",
+                         "en": "{path} has no sheet to import (people, products, orders, "
+                               "defect_reasons, responsibles, ladders, shifts, settings)"},
     "import.file_not_found": {"zh": "找不到文件 {path}", "en": "File not found: {path}"},
-    "import.unknown_sheet": {"zh": "{path}：不认识的表名 {name}（应为 people、products 或 orders）",
-                             "en": "{path}: unknown sheet {name} (use people, products or "
-                                   "orders)"},
+    "import.unknown_sheet": {"zh": "{path}：不认识的表名 {name}（应为 people、products、orders、"
+                                   "defect_reasons、responsibles、ladders、shifts 或 settings）",
+                             "en": "{path}: unknown sheet {name} (use people, products, orders, "
+                                   "defect_reasons, responsibles, ladders, shifts or settings)"},
     "import.unsupported_file": {"zh": "{path}：不支持 {suffix} 文件，请用 .xlsx 或 .csv",
                                 "en": "{path}: {suffix} files are not supported; use .xlsx or "
                                       ".csv"},

@@ -27,21 +27,30 @@ def describe_rejection(rejected: ImportRejected, lang: str) -> str:
     return "\n".join([head, *("  " + describe_error(e, lang) for e in rejected.errors)])
 
 
+_NAMES = {"people": ("人员", "people"), "products": ("产品", "products"),
+          "routings": ("工艺路线", "routings"), "orders": ("订单", "orders"),
+          "work_orders": ("工单", "work orders"), "defect_reasons": ("不良原因", "defect reasons"),
+          "responsibles": ("责任人", "responsible people"),
+          "ladders": ("升级规则步骤", "ladder steps"), "shifts": ("班次", "shifts"),
+          "settings": ("设置", "settings")}
+
+
+def _counts(kind: str, counts: dict[str, int], lang: str) -> str:
+    zh, en = _NAMES[kind]
+    if lang == "zh":
+        line = f"{zh}：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
+        return line + (f"，移除 {counts['removed']}" if "removed" in counts else "")
+    line = (f"{en}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged")
+    return line + (f", {counts['removed']} removed" if "removed" in counts else "")
+
+
 def describe_result(result: ImportResult, lang: str) -> str:
-    names = {"people": ("人员", "people"), "products": ("产品", "products"),
-             "routings": ("工艺路线", "routings"), "orders": ("订单", "orders"),
-             "work_orders": ("工单", "work orders")}
-    lines = []
-    for kind, counts in result.to_dict().items():
-        if kind == "released":
-            continue
-        zh, en = names[kind]
-        if lang == "zh":
-            lines.append(f"{zh}：新增 {counts['created']}，更新 {counts['updated']}，"
-                         f"未变 {counts['unchanged']}")
-        else:
-            lines.append(f"{en}: {counts['created']} created, {counts['updated']} updated, "
-                         f"{counts['unchanged']} unchanged")
+    """One line per table: the master data always, the settings sheets the file had."""
+    data = result.to_dict()
+    lines = [_counts(kind, counts, lang) for kind, counts in data.items()
+             if kind not in ("released", "settings")]
+    lines += [_counts(kind, counts, lang) for kind, counts in data.get("settings", {}).items()]
     if result.released:
         head = "已下达工单：" if lang == "zh" else "Released work orders: "
         lines.append(head + ", ".join(result.released))

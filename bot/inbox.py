@@ -217,12 +217,14 @@ class Processor:
             return None
         notice, lang = scope.callback_answer or (None, self.default_lang)
         text = render_text(notice.key, lang, notice.params) if notice else ""
-        return query.id, text
+        return query.id, text, bool(scope.extra.get("alert"))
 
-    async def _answer_callback(self, query_id: str, text: str) -> None:
+    async def _answer_callback(self, query_id: str, text: str, alert: bool = False) -> None:
         # Answered right after the commit: the spinner stops and the answer tells the truth.
+        # An alert (a refusal in a group) stays on screen until the presser dismisses it.
         try:
-            await self.application.bot.answer_callback_query(query_id, text=text[:200] or None)
+            await self.application.bot.answer_callback_query(query_id, text=text[:200] or None,
+                                                             show_alert=alert and bool(text))
         except BadRequest:
             pass  # too old (a redelivery after a restart): the outbox message still tells them
         except TelegramError as error:

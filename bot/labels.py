@@ -52,7 +52,7 @@ class CardOperation:
 
 @dataclass
 class Card:
-    work_order: str
+    work_order: str  # the code the card carries: a work order, or a rework task (RW-000001)
     order_no: str
     customer: str
     product_code: str
@@ -61,6 +61,9 @@ class Card:
     due: datetime.date | None
     priority: int
     operations: list[CardOperation] = field(default_factory=list)
+    # A rework card 返工单: the work order the pieces belong to, and why they came back.
+    rework_of: str | None = None
+    defect: str | None = None
 
 
 class CodeBox(NamedTuple):
@@ -170,19 +173,21 @@ class _Canvas:
 
 
 def render_card(card: Card, per_operation_codes: bool = False, dpi: int = 300) -> Image.Image:
-    """The travel card as a 1-bit A6 portrait image at `dpi`."""
+    """The travel card as a 1-bit A6 portrait image at `dpi`.
+
+    A rework card has no per-operation codes: its one code names the rework task."""
     c = _Canvas(dpi)
     y = _title(c, card, c.px(MARGIN_MM))
     y = _identity(c, card, y)
     y = _barcode(c, card, y)
-    _operations_table(c, card, y, per_operation_codes)
+    _operations_table(c, card, y, per_operation_codes and card.rework_of is None)
     c.image.info["codes"] = c.codes
     return c.image
 
 
 def _title(c: _Canvas, card: Card, y: int) -> int:
     font = card_font(c.px(5.0))
-    c.text((c.left, y), "流转卡 Travel card", font)
+    c.text((c.left, y), "返工单 Rework card" if card.rework_of else "流转卡 Travel card", font)
     priority = f"优先级 Priority {card.priority}"
     c.text((c.right - _text_width(font, priority), y), priority, font)
     y += c.px(7.0)
@@ -212,6 +217,9 @@ def _identity(c: _Canvas, card: Card, y: int) -> int:
         (f"订单 Order  {card.order_no}", 3.0),
         (f"客户 Customer  {card.customer}", 3.0),
     ]
+    if card.rework_of:
+        facts[3:3] = [(f"工单 Work order  {card.rework_of}", 3.4),
+                      (f"原因 Defect  {card.defect or '—'}", 3.0)]
     for fact, size_mm in facts:
         text, font = _fitted(fact, c.px(size_mm), info_w, c.px(2.4))
         c.text((info_x, line_y), text, font)

@@ -1,8 +1,10 @@
 """The demo factory: a small electronics assembler in Shenzhen, as a master-data workbook.
 
 Three products on SMT / through-hole / soldering / test / packing lines, sixteen people and four
-orders whose due dates follow `today`. The people sheet uses the Chinese headers and the other
-two the English ones, so one file shows that both are understood. `SAMPLE` holds the same data
+orders whose due dates follow `today`, and the factory's settings: defect reasons, who answers
+for which kind of exception, escalation ladders, shifts and single values. Some sheets use the
+Chinese names and headers and the others the English ones, so one file shows that both are
+understood. `SAMPLE` holds the same data
 for demo scripts (who has which skill, which orders exist).
 """
 
@@ -38,6 +40,7 @@ class SampleOperation:
     piece_rate: str  # yuan per piece, as text
     std_minutes: str
     qc: bool = False
+    sampling: str | None = None  # 抽检 at a QC checkpoint; None: every report
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,9 @@ class SampleFactory:
         return tuple(p.code for p in self.people if p.role == role)
 
 
-def _op(seq: int, code: str, name: str, rate: str, minutes: str, qc: bool = False):
-    return SampleOperation(seq, code, name, rate, minutes, qc)
+def _op(seq: int, code: str, name: str, rate: str, minutes: str, qc: bool = False,
+        sampling: str | None = None):
+    return SampleOperation(seq, code, name, rate, minutes, qc, sampling)
 
 
 SAMPLE = SampleFactory(
@@ -114,7 +118,7 @@ SAMPLE = SampleFactory(
         )),
         SampleProduct("LED-12", "LED驱动板", (
             _op(10, "SMT", "贴片", "0.035", "0.2"),
-            _op(20, "TEST", "点亮测试", "0.15", "0.4", qc=True),
+            _op(20, "TEST", "点亮测试", "0.15", "0.4", qc=True, sampling="每5件"),
             _op(30, "PACK", "包装", "0.08", "0.2"),
         )),
     ),
@@ -126,6 +130,42 @@ SAMPLE = SampleFactory(
         SampleOrderLine("SO-2604", "广州明光照明", "LED-12", 2000, 3, 1),
     ),
 )
+
+# The factory's settings sheets, as a factory fills them in (Chinese or English words).
+SAMPLE_REASONS = (  # code, 中文名称, English name
+    ("burr", "毛刺", "burr"),
+    ("cold_joint", "虚焊", "cold solder joint"),
+    ("bridge", "连锡", "solder bridge"),
+    ("missing", "漏件", "missing part"),
+    ("polarity", "极性反", "reversed polarity"),
+    ("appearance", "外观不良", "appearance"),
+    ("function", "功能不良", "function"),
+    ("material", "来料不良", "material"),
+    ("other", "其他", "other"),
+)
+SAMPLE_RESPONSIBLES = (("设备", "S01"), ("缺料", "M01"), ("质量", "Q01"), ("安全", "M01"),
+                       ("其他", "S02"), ("质检", "Q01"))
+SAMPLE_LADDERS = (  # ladder, kind, severity, step, after, target
+    ("exception_ack", "*", "*", 1, "0", "responsible"),
+    ("exception_ack", "*", "*", 2, "10m", "role:supervisor"),
+    ("exception_ack", "*", "*", 3, "30m", "role:manager"),
+    ("exception_ack", "*", "*", 4, "1h", "group:exceptions"),
+    # A line stop or a safety problem climbs faster.
+    ("exception_ack", "*", "high", 1, "0", "responsible"),
+    ("exception_ack", "*", "high", 2, "5m", "role:supervisor"),
+    ("exception_ack", "*", "high", 3, "15m", "role:manager"),
+    ("exception_ack", "*", "high", 4, "30m", "group:exceptions"),
+    ("exception_resolve", "*", "*", 1, "2h", "responsible"),
+    ("exception_resolve", "*", "*", 2, "4h", "role:supervisor"),
+    ("exception_resolve", "*", "*", 3, "8h", "role:manager"),
+    ("qc_waiting", "*", "*", 1, "0", "responsible"),
+    ("qc_waiting", "*", "*", 2, "30m", "role:supervisor"),
+    ("qc_waiting", "*", "*", 3, "2h", "role:manager"),
+)
+# Two twelve-hour shifts, every day: somebody is always on the floor.
+SAMPLE_SHIFTS = (("白班", "*", "1-7", "08:00", "20:00"), ("夜班", "*", "1-7", "20:00", "08:00"))
+SAMPLE_SETTINGS = (("rework_pay", "unpaid_own"), ("qc_wait_minutes", 30),
+                   ("exception_autoclose_minutes", 240), ("shift_report_lead_minutes", 15))
 
 _YES_NO = {True: "yes", False: "no"}
 
@@ -147,11 +187,12 @@ def write_sample_workbook(path: Path, today: date) -> Path:
 
     products = book.create_sheet("products")
     products.append(["product_code", "product_name", "sequence", "operation_code",
-                     "operation_name", "piece_rate", "std_minutes", "qc"])
+                     "operation_name", "piece_rate", "std_minutes", "qc", "qc_sampling"])
     for product in SAMPLE.products:
         for op in product.operations:
             products.append([product.code, product.name, op.seq, op.code, op.name,
-                             Decimal(op.piece_rate), Decimal(op.std_minutes), _YES_NO[op.qc]])
+                             Decimal(op.piece_rate), Decimal(op.std_minutes), _YES_NO[op.qc],
+                             op.sampling or ("全检" if op.qc else None)])
 
     orders = book.create_sheet("orders")
     orders.append(["order_no", "customer", "product_code", "quantity", "due_date", "priority"])
@@ -160,6 +201,32 @@ def write_sample_workbook(path: Path, today: date) -> Path:
                        today + timedelta(days=line.due_in_days), line.priority])
         orders.cell(orders.max_row, 5).number_format = "yyyy-mm-dd"
 
+    _settings_sheets(book)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _settings_sheets(book: Workbook) -> None:
+    """The settings sheets: two with Chinese sheet names and headers, the others in English."""
+    reasons = book.create_sheet("不良原因")
+    reasons.append([_chinese("defect_reasons", c) for c in ("code", "name_zh", "name_en")])
+    for row in SAMPLE_REASONS:
+        reasons.append(list(row))
+    responsibles = book.create_sheet("responsibles")
+    responsibles.append(["kind", "person"])
+    for row in SAMPLE_RESPONSIBLES:
+        responsibles.append(list(row))
+    ladders = book.create_sheet("升级规则")
+    columns = ("ladder", "kind", "severity", "step", "after", "target")
+    ladders.append([_chinese("ladders", c) for c in columns])
+    for row in SAMPLE_LADDERS:
+        ladders.append(list(row))
+    shifts = book.create_sheet("shifts")
+    shifts.append(["name", "team", "weekdays", "start", "end"])
+    for row in SAMPLE_SHIFTS:
+        shifts.append(list(row))
+    settings = book.create_sheet("settings")
+    settings.append(["key", "value"])
+    for row in SAMPLE_SETTINGS:
+        settings.append(list(row))

@@ -5,6 +5,12 @@ private chat and per group, with 429 retry_after honoured and transient failures
 backoff. A chat that blocked the bot is marked unreachable; a group that became a supergroup is
 followed. Results are written back in batches; a crash between send and write-back sends a
 message twice at worst, never zero times.
+
+A notice with a photo goes out as a photo with the text as its caption (a text too long for a
+caption follows the photo as its own message, which then carries the buttons). An edit of an
+earlier outbox row waits until that row was sent, then edits the message it sent (its caption
+when it is a photo); when that row failed, or its message is gone or too old to edit, the
+notice is sent as a new message, which later edits of that row then follow.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +30,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.config import Settings
 from bot.pacing import Pacer, nap, retry_seconds
-from bot.render import commands_for, render
+from bot.render import Rendered, as_caption, caption_head, commands_for, edited_caption, render
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,17 @@ class Outcome:
     retry_in: float = 0.0
     unreachable_chat: int | None = None
     migrated: tuple[int, int] | None = None
+    # An edit that had to become a new message: (outbox row it edited, the new message).
+    moved: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class EditTarget:
+    """The message an edit row changes; None as a target: send the notice as a new message."""
+
+    message_id: int
+    photo: bool  # our best guess; the other kind is tried when Telegram says otherwise
+    source_row: int | None = None  # the outbox row that sent it, for edit_outbox_id
 
 
 class OutboxSender:
@@ -97,11 +115,15 @@ class OutboxSender:
                 select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
                 .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1000))).scalars().all()
             states = {s.chat_id: s for s in (await session.execute(select(ChatState))).scalars()}
+            targets = await self._edit_targets(session, rows)
         next_delay = 1.0
         seen: set[int] = set()
         for row in rows:
             if row.id in self.in_flight or row.id in self.unflushed or row.chat_id in seen:
                 continue
+            target = targets.get(row.id)
+            if target is _WAIT:
+                continue  # its message is not sent yet; the chat's other rows go on meanwhile
             seen.add(row.chat_id)  # one at a time per chat keeps the chat's order
             if row.chat_id in self.busy_chats:
                 continue
@@ -120,12 +142,39 @@ class OutboxSender:
             self.pacer.take(chat_id)
             self.in_flight.add(row.id)
             self.busy_chats.add(row.chat_id)
-            asyncio.get_running_loop().create_task(self._deliver(row, chat_id))
+            asyncio.get_running_loop().create_task(self._deliver(row, chat_id, target))
         return next_delay if rows else 1.0
 
-    async def _deliver(self, row: OutboxMessage, chat_id: int) -> None:
+    async def _edit_targets(self, session: AsyncSession,
+                            rows: Sequence[OutboxMessage]) -> dict[int, Any]:
+        """For each edit row: the message to edit, None (send anew) or _WAIT (not sent yet)."""
+        payloads = {r.id: json.loads(r.payload) for r in rows if r.method == "edit"}
+        wanted = {p["edit_outbox_id"] for p in payloads.values() if "edit_outbox_id" in p}
+        sources = {}
+        if wanted:
+            sources = {r.id: r for r in (await session.execute(
+                select(OutboxMessage).where(OutboxMessage.id.in_(wanted)))).scalars()}
+        targets: dict[int, Any] = {}
+        for row_id, payload in payloads.items():
+            if "edit_outbox_id" not in payload:
+                targets[row_id] = EditTarget(int(payload["edit_message_id"]), photo=False)
+                continue
+            source_id = int(payload["edit_outbox_id"])
+            source = sources.get(source_id)
+            if source is None:
+                targets[row_id] = None  # nothing to edit: send it as a new message
+            elif source_id in self.unflushed or (source.status == OutboxStatus.pending
+                                                 and source.telegram_message_id is None):
+                targets[row_id] = _WAIT
+            else:  # sent, or failed (message id 0: a new message, which later edits follow)
+                photo = bool(json.loads(source.payload).get("photo"))
+                targets[row_id] = EditTarget(source.telegram_message_id or 0, photo, source_id)
+        return targets
+
+    async def _deliver(self, row: OutboxMessage, chat_id: int,
+                       target: EditTarget | None) -> None:
         async with self.slots:
-            outcome = await self._send(row, chat_id)
+            outcome = await self._send(row, chat_id, target)
         self._settle(outcome)
         self.in_flight.discard(row.id)
         self.busy_chats.discard(row.chat_id)
@@ -139,19 +188,22 @@ class OutboxSender:
         self.results.append(outcome)
         self.unflushed.add(outcome.row_id)
 
-    async def _send(self, row: OutboxMessage, chat_id: int) -> Outcome:
+    async def _send(self, row: OutboxMessage, chat_id: int,
+                    target: EditTarget | None) -> Outcome:
         payload = json.loads(row.payload)
         try:
             if row.method == "commands":
                 await self.bot.set_my_commands(commands_for(payload["role"], row.lang),
                                                scope=BotCommandScopeChat(chat_id))
                 return Outcome(row.id, OutboxStatus.sent)
-            text, markup = render(payload, row.lang, self.settings.zone)
+            notice = render(payload, row.lang, self.settings.zone)
             if row.method == "edit":
-                message_id = await self._edit(chat_id, payload["edit_message_id"], text, markup)
+                message_id = await self._edit(chat_id, target, notice)
+                if target is not None and target.source_row and message_id != target.message_id:
+                    return Outcome(row.id, OutboxStatus.sent, message_id=message_id,
+                                   moved=(target.source_row, message_id))
             else:
-                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
-                message_id = message.message_id
+                message_id = await self._post(chat_id, notice)
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
             return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after))
@@ -167,17 +219,94 @@ class OutboxSender:
             backoff = min(60.0, 0.5 * 2 ** row.attempts)
             return Outcome(row.id, None, error=str(error), retry_in=backoff)
 
-    async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> int:
+    async def _post(self, chat_id: int, notice: Rendered) -> int:
+        """Send a new message (a photo with its caption when the notice has one)."""
         try:
-            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
-                                             reply_markup=markup)
-            return message_id
+            return await self._post_once(chat_id, notice)
         except BadRequest as error:
-            if "not modified" in str(error).lower():
-                return message_id
-            # Too old or gone: say it in a new message instead.
-            message = await self.bot.send_message(chat_id, text, reply_markup=markup)
-            return message.message_id
+            if not notice.entities or "entit" not in str(error).lower():
+                raise
+            # A mention Telegram would not take: the message matters more than the ping.
+            log.warning("mentions refused in %s (%s); sending without them", chat_id, error)
+            return await self._post_once(chat_id, replace(notice, entities=[]))
+
+    async def _post_once(self, chat_id: int, notice: Rendered) -> int:
+        if notice.photo:
+            sent = await self._post_photo(chat_id, notice)
+            if sent is not None:
+                return sent
+        message = await self.bot.send_message(chat_id, notice.text, reply_markup=notice.markup,
+                                              entities=notice.entities or None)
+        return message.message_id
+
+    async def _post_photo(self, chat_id: int, notice: Rendered) -> int | None:
+        """The photo with the notice as caption; None when only the text should go out."""
+        caption = as_caption(notice)
+        try:
+            if caption is not None:
+                message = await self._photo(chat_id, notice.photo, caption.text,
+                                            caption.markup, caption.entities)
+                return message.message_id
+            # Too long for a caption: the photo with the first line, the full text after it.
+            await self._photo(chat_id, notice.photo, caption_head(notice), None, [])
+            return None
+        except BadRequest as error:
+            if _gone(error) or "entit" in str(error).lower():
+                raise
+            # The file id is not a photo, or no longer valid: the words still matter.
+            log.warning("photo %s not sent to %s (%s); sending the text", notice.photo,
+                        chat_id, error)
+            return None
+
+    async def _photo(self, chat_id: int, photo: str | None, caption: str, markup: Any,
+                     entities: list[Any]) -> Any:
+        try:
+            return await self.bot.send_photo(chat_id, photo, caption=caption,
+                                             reply_markup=markup,
+                                             caption_entities=entities or None)
+        except BadRequest as error:
+            if "document" not in str(error).lower():
+                raise
+            # A picture a worker sent as a file has a document's file id.
+            return await self.bot.send_document(chat_id, photo, caption=caption,
+                                                reply_markup=markup,
+                                                caption_entities=entities or None)
+
+    async def _edit(self, chat_id: int, target: EditTarget | None, notice: Rendered) -> int:
+        if target is None or not target.message_id:
+            return await self._post(chat_id, notice)
+        try:
+            return await self._edit_once(chat_id, target, notice)
+        except BadRequest as error:
+            if not notice.entities or "entit" not in str(error).lower():
+                raise
+            return await self._edit_once(chat_id, target, replace(notice, entities=[]))
+
+    async def _edit_once(self, chat_id: int, target: EditTarget, notice: Rendered) -> int:
+        kinds = (True, False) if target.photo else (False, True)
+        for photo in kinds:
+            try:
+                if photo:
+                    caption = edited_caption(notice)
+                    await self.bot.edit_message_caption(
+                        chat_id=chat_id, message_id=target.message_id, caption=caption.text,
+                        reply_markup=caption.markup, caption_entities=caption.entities or None)
+                else:
+                    await self.bot.edit_message_text(
+                        notice.text, chat_id=chat_id, message_id=target.message_id,
+                        reply_markup=notice.markup, entities=notice.entities or None)
+                return target.message_id
+            except BadRequest as error:
+                text = str(error).lower()
+                if "not modified" in text:
+                    return target.message_id
+                if "no text in the message" in text or "no caption in the message" in text:
+                    continue  # the other kind of message: try the other edit
+                if _gone(error) or "entit" in text:
+                    raise
+                break
+        # Too old or gone: say it in a new message instead.
+        return await self._post(chat_id, notice)
 
     async def flush(self) -> None:
         if not self.results:
@@ -208,6 +337,11 @@ class OutboxSender:
                 if outcome.migrated is not None:
                     await self._chat_state(session, outcome.migrated[0],
                                            migrated_to=outcome.migrated[1])
+                if outcome.moved is not None:
+                    # Later edits of that row now change the message that replaced it.
+                    source, message_id = outcome.moved
+                    await session.execute(update(OutboxMessage).where(OutboxMessage.id == source)
+                                          .values(telegram_message_id=message_id))
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.pending,
@@ -222,3 +356,11 @@ class OutboxSender:
         else:
             for name, value in values.items():
                 setattr(state, name, value)
+
+
+_WAIT = object()  # an edit whose message has not been sent yet
+
+
+def _gone(error: BadRequest) -> bool:
+    """The chat itself is gone: retrying as another kind of message will not help."""
+    return "chat not found" in str(error).lower()

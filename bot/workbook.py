@@ -22,6 +22,11 @@ SHEET_ALIASES: dict[str, tuple[str, ...]] = {
     "people": ("people", "人员"),
     "products": ("products", "产品", "工艺", "产品工艺", "工艺路线"),
     "orders": ("orders", "订单"),
+    "defect_reasons": ("defect_reasons", "reasons", "不良原因", "缺陷原因", "报废原因"),
+    "responsibles": ("responsibles", "responsible", "责任人"),
+    "ladders": ("ladders", "escalation", "升级规则", "升级"),
+    "shifts": ("shifts", "班次", "班次日历"),
+    "settings": ("settings", "设置", "参数"),
 }
 
 # The one table of header names: canonical name first, then what people write instead.
@@ -45,6 +50,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "piece_rate": ("piece_rate", "计件单价"),
         "std_minutes": ("std_minutes", "标准工时"),
         "qc": ("qc", "质检点"),
+        "qc_sampling": ("qc_sampling", "sampling", "抽检"),
         "workstation": ("workstation", "工位"),
     },
     "orders": {
@@ -54,6 +60,35 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "quantity": ("quantity", "数量"),
         "due_date": ("due_date", "交期"),
         "priority": ("priority", "优先级"),
+    },
+    "defect_reasons": {
+        "code": ("code", "编码", "代码"),
+        "name_zh": ("name_zh", "中文名称", "中文名"),
+        "name_en": ("name_en", "英文名称", "英文名"),
+        "sort": ("sort", "排序"),
+    },
+    "responsibles": {
+        "kind": ("kind", "类型"),
+        "person": ("person", "工号"),
+    },
+    "ladders": {
+        "ladder": ("ladder", "规则"),
+        "kind": ("kind", "类型"),
+        "severity": ("severity", "级别"),
+        "step": ("step", "步骤"),
+        "after": ("after", "delay", "延时"),
+        "target": ("target", "对象"),
+    },
+    "shifts": {
+        "name": ("name", "班次"),
+        "team": ("team", "班组"),
+        "weekdays": ("weekdays", "工作日"),
+        "start": ("start", "开始"),
+        "end": ("end", "结束"),
+    },
+    "settings": {
+        "key": ("key", "参数"),
+        "value": ("value", "值"),
     },
 }
 

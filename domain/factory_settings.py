@@ -5,13 +5,29 @@ The signatures here are the contract the QC, exception and reminder rules code a
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import DefectReason, FactorySetting, LadderStep, Person, Responsibility
+from domain.models import DefectReason, FactorySetting, LadderStep, Person, Responsibility, Role
+from domain.payload import normalize_text
+
+# The vocabulary of the settings, checked by the import (domain/masterdata/settings_sheets.py).
+EXCEPTION_KINDS = ("equipment", "material", "quality", "safety", "other")
+RESPONSIBILITY_KINDS = (*EXCEPTION_KINDS, "qc")  # 'qc': who decides QC inspections first
+SEVERITIES = ("normal", "high")
+GROUP_PURPOSES = ("exceptions", "qc", "management")
+REWORK_PAY = ("paid", "unpaid_own", "unpaid")
+# Whole-minute settings and the range each accepts.
+MINUTE_SETTINGS = {"qc_wait_minutes": (1, 7 * 24 * 60),
+                   "exception_autoclose_minutes": (1, 30 * 24 * 60),
+                   "shift_report_lead_minutes": (0, 12 * 60)}
+SETTING_KEYS = ("rework_pay", *MINUTE_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,179 @@ DEFAULT_LADDERS: dict[str, list[Rung]] = {
     "task_overdue": _minutes((0, "assignee"), (60, "role:supervisor"), (240, "role:manager")),
     "shift_unreported": _minutes((0, "assignee"), (15, "role:supervisor")),
 }
+
+
+# Which ladders follow what, and so which targets and kinds make sense on them.
+EXCEPTION_LADDERS = ("exception_ack", "exception_resolve")
+TASK_LADDERS = ("task_not_started", "task_overdue", "shift_unreported")
+_LADDER_TARGETS = {"responsible": (*EXCEPTION_LADDERS, "qc_waiting"),
+                   "reporter": EXCEPTION_LADDERS,
+                   "assignee": TASK_LADDERS}
+
+
+def check_target(target: str, ladder: str) -> str | None:
+    """Why `target` cannot be a step of `ladder` (a message key), or None when it can.
+
+    `person:CODE` is checked for form only; whether the person exists is the caller's question.
+    """
+    if target in _LADDER_TARGETS:
+        return None if ladder in _LADDER_TARGETS[target] else "import.target_not_for_ladder"
+    prefix, _, rest = target.partition(":")
+    if prefix == "role" and rest in tuple(Role):
+        return None
+    if prefix == "group" and rest in GROUP_PURPOSES:
+        return None
+    if prefix == "person" and rest:
+        return None
+    return "import.bad_target"
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(小时|钟头|分钟|秒钟|hours?|hrs?|minutes?|mins?|"
+                            r"seconds?|secs?|[hms时分秒])")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in "0", "30s", "10m", "1h30m", "90", "1小时30分钟"; a bare number is minutes.
+
+    Raises ValueError for anything else (negative, empty, unknown unit).
+    """
+    text = normalize_text(text).casefold().replace(" ", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return _whole_seconds(Decimal(text) * 60)
+    pos, total = 0, Decimal(0)
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            break
+        unit = match[2][0]
+        total += Decimal(match[1]) * (3600 if unit in "h小时钟" else 60 if unit in "m分" else 1)
+        pos = match.end()
+    if pos == 0 or pos != len(text):
+        raise ValueError(text)
+    return _whole_seconds(total)
+
+
+def _whole_seconds(value: Decimal) -> int:
+    if value != value.to_integral_value():
+        raise ValueError(value)
+    return int(value)
+
+
+def format_duration(seconds: int) -> str:
+    """The short form parse_duration reads: 90 → "1m30s", 3600 → "1h", 0 → "0"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+    return text or "0"
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which reports at a QC checkpoint are inspected (抽检): every one, every Nth, or P %."""
+
+    every: int = 1
+    percent: Decimal | None = None
+
+    @property
+    def text(self) -> str:
+        """The stored form: "all", "every:N" or "P%"."""
+        if self.percent is not None:
+            return f"{self.percent.normalize():f}%"
+        return "all" if self.every == 1 else f"every:{self.every}"
+
+    def inspects(self, nth_report: int, key: str) -> bool:
+        """Is the task's `nth_report` (1 = its first) inspected?
+
+        every:N inspects the 1st, N+1th, 2N+1th... report. P % decides from a hash of `key`
+        (the report's idempotency key), so a retried report is decided the same way.
+        """
+        if self.percent is not None:
+            digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+            return digest % 10_000 < self.percent * 100
+        return (nth_report - 1) % self.every == 0
+
+
+ALL = Sampling()
+_EVERY = re.compile(r"(?:every[:\s]*|每|1/)(\d+)(?:件|个|pcs)?(?:抽(?:检)?(?:1|一)(?:件|个)?)?")
+
+
+def parse_sampling(text: str | None) -> Sampling:
+    """Read "all"/"全检", "every:5"/"每5件"/"1/5", or "10%"; blank means all.
+
+    Raises ValueError for anything else, 0 %, or more than 100 %.
+    """
+    text = normalize_text(text or "").casefold().replace(" ", "")
+    if text in ("", "all", "全检", "全部", "100%"):
+        return ALL
+    if match := _EVERY.fullmatch(text):
+        every = int(match[1])
+        if not 1 <= every <= 10_000:
+            raise ValueError(text)
+        return Sampling(every=every)
+    if text.endswith("%"):
+        try:
+            percent = Decimal(text[:-1])
+        except InvalidOperation:
+            raise ValueError(text) from None
+        if not percent.is_finite() or not 0 < percent <= 100 or percent != round(percent, 2):
+            raise ValueError(text)
+        return ALL if percent == 100 else Sampling(percent=percent)
+    raise ValueError(text)
+
+
+_WEEKDAY_NAMES = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    """ISO weekdays (1 = Monday) in "1-5", "1,3,5", "1-7", "周一至周五", "一、三、五".
+
+    Raises ValueError for an empty list, a day outside 1-7, or a backwards range.
+    """
+    text = normalize_text(text).replace("星期", "").replace("周", "").replace("礼拜", "")
+    text = re.sub(r"[至到~]", "-", text)
+    days: set[int] = set()
+    for part in re.split(r"[,;、/\s]+", text):
+        if not part:
+            continue
+        ends = [_day(end) for end in part.split("-")]
+        if len(ends) == 1:
+            days.add(ends[0])
+        elif len(ends) == 2 and ends[0] <= ends[1]:
+            days.update(range(ends[0], ends[1] + 1))
+        else:
+            raise ValueError(part)
+    if not days:
+        raise ValueError(text)
+    return tuple(sorted(days))
+
+
+def _day(text: str) -> int:
+    day = _WEEKDAY_NAMES.get(text) or (int(text) if text.isdigit() else 0)
+    if not 1 <= day <= 7:
+        raise ValueError(text)
+    return day
+
+
+def format_weekdays(days: tuple[int, ...]) -> str:
+    """Ranges joined by commas: (1, 2, 3, 4, 5) → "1-5", (1, 3, 5) → "1,3,5"."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs)
+
+
+def parse_clock(text: str) -> str:
+    """A local time of day as "HH:MM" from "8:00", "08:00", "0800", "8点30"."""
+    text = normalize_text(text).replace("：", ":").replace("点半", ":30")
+    match = re.fullmatch(r"(\d{1,2})(?:[:点时.]?(\d{2}))?(?::00)?分?[点时]?", text)
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValueError(text)
+    return f"{hour:02d}:{minute:02d}"
 
 
 async def load_settings(session: AsyncSession) -> FactorySettings:

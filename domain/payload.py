@@ -5,10 +5,12 @@ alphanumeric mode (version 1-2) and a Code128 barcode:
 
     GD1:WO-000123        the work order (the card's main code)
     GD1:WO-000123:20     one operation of it (sequence 20), for per-operation codes
+    GD1:RW-000007        a rework task 返工单 (pieces QC sent back), printed on its own card
 
-`parse_payload` accepts exactly what `format_payload` writes; anything else is rejected with a
+`parse_label` accepts exactly what `format_payload` writes; anything else is rejected with a
 reason, because a decoder can misread a code and we must never act on a code that does not parse.
-`parse_typed_code` is the lenient twin for people typing the code printed under the barcode.
+`parse_typed_label` is the lenient twin for people typing the code printed under the barcode.
+`parse_payload` / `parse_typed_code` read work-order codes only.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from domain.errors import DomainError
 
 VERSION = "GD1"
 _WORK_ORDER = r"WO-\d{6}"
+_REWORK = r"RW-\d{6}"
 _PAYLOAD = re.compile(rf"^{VERSION}:({_WORK_ORDER})(?::(\d{{1,4}}))?$")
+_REWORK_PAYLOAD = re.compile(rf"^{VERSION}:({_REWORK})$")
 # A space never separates the operation: in "WO-000123 20" the 20 is a quantity.
 _TYPED = re.compile(r"^(?:GD1:)?\s*(WO)\s*-?\s*(\d{1,6})(?:\s*[:/#]\s*(\d{1,4}))?$")
+_TYPED_REWORK = re.compile(r"^(?:GD1:)?\s*RW\s*-?\s*(\d{1,6})$")
 
 
 @dataclass(frozen=True)
@@ -36,22 +41,50 @@ class LabelCode:
         return format_payload(self.work_order, self.operation_seq)
 
 
+@dataclass(frozen=True)
+class ReworkCode:
+    """A rework task's code, RW-000007: reported like a work order, inspected again."""
+
+    code: str
+
+    @property
+    def payload(self) -> str:
+        return format_payload(self.code)
+
+
 def work_order_code(number: int) -> str:
     return f"WO-{number:06d}"
 
 
-def format_payload(work_order: str, operation_seq: int | None = None) -> str:
-    if not re.fullmatch(_WORK_ORDER, work_order):
-        raise ValueError(f"not a work order code: {work_order!r}")
+def rework_code(number: int) -> str:
+    return f"RW-{number:06d}"
+
+
+def format_payload(code: str, operation_seq: int | None = None) -> str:
+    """The printed payload of a work order (optionally one operation of it) or a rework task."""
+    if re.fullmatch(_REWORK, code) and operation_seq is None:
+        return f"{VERSION}:{code}"
+    if not re.fullmatch(_WORK_ORDER, code):
+        raise ValueError(f"not a work order code: {code!r}")
     if operation_seq is None:
-        return f"{VERSION}:{work_order}"
+        return f"{VERSION}:{code}"
     if not 0 < operation_seq < 10000:
         raise ValueError(f"operation sequence out of range: {operation_seq}")
-    return f"{VERSION}:{work_order}:{operation_seq}"
+    return f"{VERSION}:{code}:{operation_seq}"
+
+
+def parse_label(text: str) -> LabelCode | ReworkCode:
+    """Parse any decoded label payload (work order or rework task); DomainError otherwise."""
+    match = _REWORK_PAYLOAD.match(text or "")
+    if match:
+        if int(match.group(1)[3:]) == 0:
+            raise DomainError("label.invalid", reason="malformed")
+        return ReworkCode(match.group(1))
+    return parse_payload(text)
 
 
 def parse_payload(text: str) -> LabelCode:
-    """Parse a decoded label payload; raise DomainError('label.invalid') with the reason."""
+    """Parse a decoded work-order payload; raise DomainError('label.invalid') with the reason."""
     if not text:
         raise DomainError("label.invalid", reason="empty")
     if not text.startswith("GD"):
@@ -91,3 +124,12 @@ def parse_typed_code(text: str) -> LabelCode | None:
     if seq == 0:
         return None
     return LabelCode(work_order_code(number), seq)
+
+
+def parse_typed_label(text: str) -> LabelCode | ReworkCode | None:
+    """`parse_typed_code`, or a typed rework code: 'rw-7', 'RW-000007', 'GD1:RW-000007'."""
+    match = _TYPED_REWORK.match(normalize_text(text).upper())
+    if match:
+        number = int(match.group(1))
+        return ReworkCode(rework_code(number)) if number else None
+    return parse_typed_code(text)

@@ -3,20 +3,26 @@
 A scan opens a *draft* (the task card). Its quantity buttons point at the draft, and the draft is
 used once with a conditional update, so a double tap, a retry or a redelivered update records
 the work once. Every rule refuses with a DomainError and changes nothing.
+
+At a QC checkpoint the report is held for inspection when the sampling picks it (domain/qc.py);
+a rework task's card (domain/rework.py) reports rework on the same task, always inspected again.
+A task blocked by a line stop takes no reports.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import audit, progress
+from domain import audit, qc, rework
+from domain.defects import match_reason, reason_label
 from domain.errors import DomainError
+from domain.factory_settings import Reason, load_settings
 from domain.flow import arrived, processed
 from domain.models import (
     REPORTABLE_WORK_ORDER,
@@ -25,23 +31,21 @@ from domain.models import (
     Operation,
     OperationTask,
     Person,
+    QCInspection,
     ReportDraft,
     ReportStatus,
+    ReworkTask,
     TaskAssignee,
     TaskStatus,
     WorkOrder,
     WorkReport,
 )
 from domain.payload import LabelCode
+from domain.quantities import WHOLE, apply, neighbours, work_order_by_code, work_order_of_task
+from domain.quantities import ConcurrentChange as ConcurrentChange  # the inbox retries on it
 from domain.rules import FactoryRules
 
-# Until the factory's own list is configured: the defects workers name most.
-DEFAULT_SCRAP_REASONS = ("burr", "dimension", "appearance", "function", "material", "other")
 MAX_QUANTITY = 1_000_000
-
-
-class ConcurrentChange(Exception):
-    """Someone changed the task between our read and our write; the caller retries."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class TaskCard:
 class OpenedCard:
     card: TaskCard
     draft_id: int
+    # For a rework task's card: what domain.rework.card_params shows (code, quantity, reason...).
+    rework: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class NeedsReason:
     draft_id: int
     good: int
     scrap: int
+    reasons: tuple[Reason, ...] = ()  # the factory's defect reasons, to pick from
 
 
 @dataclass(frozen=True)
@@ -91,45 +98,12 @@ class Recorded:
     report_id: int
     good: int
     scrap: int
-    reason: str | None
+    reason: Any  # for a notice: a configured reason's names {"zh", "en"}, or the text typed
     card: TaskCard
     undo_until: datetime
     work_order_done: bool
-
-
-# --- loading -------------------------------------------------------------------------------
-
-
-# A work order comes with its product and its tasks with their operations: everything a card
-# shows, in two queries.
-_WHOLE = (joinedload(WorkOrder.product),
-          selectinload(WorkOrder.tasks).joinedload(OperationTask.operation))
-
-
-async def _work_order(session: AsyncSession, code: str) -> WorkOrder:
-    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code)
-                                      .options(*_WHOLE))
-    if work_order is None:
-        raise DomainError("report.unknown_work_order", work_order=code)
-    return work_order
-
-
-async def _work_order_of_task(session: AsyncSession, task_id: int) -> tuple[WorkOrder, int]:
-    task = await session.get(OperationTask, task_id)
-    if task is None:
-        raise DomainError("report.unknown_task")
-    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.id == task.work_order_id)
-                                      .options(*_WHOLE))
-    assert work_order is not None
-    return work_order, task.seq
-
-
-def _neighbours(tasks: list[OperationTask], seq: int) -> tuple[OperationTask | None, OperationTask,
-                                                                  OperationTask | None]:
-    index = next(i for i, t in enumerate(tasks) if t.seq == seq)
-    previous = tasks[index - 1] if index > 0 else None
-    following = tasks[index + 1] if index + 1 < len(tasks) else None
-    return previous, tasks[index], following
+    held: bool = False  # waiting for QC: the pieces move on once an inspector passes them
+    rework: dict[str, Any] | None = None  # reported on a rework task: its card's params
 
 
 def limit_for(task: OperationTask, previous: OperationTask | None, rules: FactoryRules) -> int:
@@ -142,7 +116,7 @@ def limit_for(task: OperationTask, previous: OperationTask | None, rules: Factor
 
 
 def _card(work_order: WorkOrder, seq: int, rules: FactoryRules) -> TaskCard:
-    previous, task, _ = _neighbours(work_order.tasks, seq)
+    previous, task, _ = neighbours(work_order.tasks, seq)
     operation, product = task.operation, work_order.product
     incoming = arrived(task, previous)
     return TaskCard(
@@ -182,10 +156,13 @@ async def _may_report(session: AsyncSession, person: Person, task: OperationTask
     return bool(await _reportable_by(session, person, [task]))
 
 
-def _check_reportable(work_order: WorkOrder) -> None:
+def _check_reportable(work_order: WorkOrder, task: OperationTask | None = None) -> None:
     if work_order.status not in REPORTABLE_WORK_ORDER:
         raise DomainError("report.work_order_closed", work_order=work_order.code,
                           status=work_order.status)
+    if task is not None and task.status == TaskStatus.blocked:  # a line stop is open on it
+        raise DomainError("report.task_blocked", work_order=work_order.code,
+                          operation=task.operation.name)
 
 
 # --- opening a card ------------------------------------------------------------------------
@@ -202,7 +179,7 @@ async def open_card(
     photo_file_id: str | None = None,
 ) -> OpenedCard | OperationChoice:
     """Resolve a code to the worker's task and open a card for it, or ask which operation."""
-    work_order = await _work_order(session, code.work_order)
+    work_order = await work_order_by_code(session, code.work_order)
     _check_reportable(work_order)
 
     if code.operation_seq is not None:
@@ -223,7 +200,7 @@ async def open_card(
     if not open_ones:
         raise DomainError("report.all_done", work_order=work_order.code)
     # Prefer what can be worked on now: pieces have arrived and are not all dealt with.
-    workable = [t for t in open_ones if limit_for(t, _neighbours(work_order.tasks, t.seq)[0],
+    workable = [t for t in open_ones if limit_for(t, neighbours(work_order.tasks, t.seq)[0],
                                                   rules) > 0] or open_ones
     if len(workable) == 1:
         return await _open_draft(session, person, work_order, workable[0].seq, chat_id=chat_id,
@@ -237,9 +214,9 @@ async def open_task_card(
     rules: FactoryRules,
 ) -> OpenedCard:
     """Open a card for a task picked from a list (/tasks, or a choice of operations)."""
-    work_order, seq = await _work_order_of_task(session, task_id)
+    work_order, seq = await work_order_of_task(session, task_id)
     _check_reportable(work_order)
-    task = _neighbours(work_order.tasks, seq)[1]
+    task = neighbours(work_order.tasks, seq)[1]
     if not await _may_report(session, person, task):
         raise DomainError("report.not_your_operation", work_order=work_order.code,
                           operation=task.operation.name)
@@ -247,22 +224,56 @@ async def open_task_card(
                              photo_file_id=None, rules=rules)
 
 
+async def open_rework_card(
+    session: AsyncSession, person: Person, rework_task: str | int, *, chat_id: int, source: str,
+    rules: FactoryRules, photo_file_id: str | None = None,
+) -> OpenedCard:
+    """Open a card for a rework task (by its code RW-000001, or its id from a button): only
+    its assignee reports it, up to the pieces not yet reported back."""
+    found = await (rework.by_code(session, rework_task) if isinstance(rework_task, str)
+                   else rework.by_id(session, rework_task))
+    work_order, seq = await work_order_of_task(session, found.task_id)
+    _check_reportable(work_order, neighbours(work_order.tasks, seq)[1])
+    await _check_rework_reporter(session, found, person)
+    if rework.outstanding(found) == 0:
+        raise DomainError("rework.nothing_left", code=found.code, pending=found.pending_qc_qty)
+    return await _open_draft(session, person, work_order, seq, chat_id=chat_id, source=source,
+                             photo_file_id=photo_file_id, rules=rules, rework_task=found)
+
+
+async def _check_rework_reporter(session: AsyncSession, rework_task: ReworkTask,
+                                 person: Person) -> None:
+    if rework_task.assignee_id != person.id:
+        assignee = (await session.get(Person, rework_task.assignee_id)
+                    if rework_task.assignee_id else None)
+        raise DomainError("rework.not_yours", code=rework_task.code,
+                          assignee=assignee.name if assignee else "—")
+
+
 async def _open_draft(
     session: AsyncSession, person: Person, work_order: WorkOrder, seq: int, *, chat_id: int,
     source: str, photo_file_id: str | None, rules: FactoryRules,
+    rework_task: ReworkTask | None = None,
 ) -> OpenedCard:
+    task = neighbours(work_order.tasks, seq)[1]
+    _check_reportable(work_order, task)
     # One card at a time per person: a newer scan supersedes the card before it.
     await session.execute(
         update(ReportDraft)
         .where(ReportDraft.person_id == person.id, ReportDraft.status == DraftStatus.open)
         .values(status=DraftStatus.superseded)
     )
-    task = _neighbours(work_order.tasks, seq)[1]
     draft = ReportDraft(person_id=person.id, task_id=task.id, chat_id=chat_id, source=source,
-                        photo_file_id=photo_file_id)
+                        photo_file_id=photo_file_id,
+                        rework_task_id=rework_task.id if rework_task else None)
     session.add(draft)
     await session.flush()
-    return OpenedCard(_card(work_order, seq, rules), draft.id)
+    card = _card(work_order, seq, rules)
+    if rework_task is None:
+        return OpenedCard(card, draft.id)
+    left = rework.outstanding(rework_task)
+    return OpenedCard(dataclasses.replace(card, remaining=left, limit=left), draft.id,
+                      await rework.card_params(session, rework_task))
 
 
 async def open_draft_of(session: AsyncSession, person: Person) -> ReportDraft | None:
@@ -315,15 +326,13 @@ async def submit_quantity(
     draft = await _claim_draft(session, person, draft_id)
     if now - draft.created_at > rules.draft_ttl:
         raise DomainError("report.card_stale")
-    work_order, seq = await _work_order_of_task(session, draft.task_id)
-    _check_reportable(work_order)
+    work_order, seq = await work_order_of_task(session, draft.task_id)
     if scrap > 0 and not reason:
         # Refuse an impossible quantity now, not after the worker picked a reason.
-        previous, task, _ = _neighbours(work_order.tasks, seq)
-        _check_limit(task, previous, good + scrap, rules)
+        await _check_amount(session, person, draft, work_order, seq, good + scrap, rules)
         draft.stage = DraftStage.scrap_reason
         draft.good_qty, draft.scrap_qty = good, scrap
-        return NeedsReason(draft.id, good, scrap)
+        return NeedsReason(draft.id, good, scrap, (await load_settings(session)).defect_reasons)
     return await _record(session, person, draft, work_order, seq, good=good, scrap=scrap,
                          reason=reason, key=key, now=now, rules=rules)
 
@@ -332,14 +341,15 @@ async def submit_reason(
     session: AsyncSession, person: Person, draft_id: int, reason: str, *, key: str,
     now: datetime, rules: FactoryRules,
 ) -> Recorded:
+    """The scrap reason for a card that asked for it: a code from the factory's list (a
+    button), or typed (a reason's name is stored as its code, other text as typed)."""
     draft = await _claim_draft(session, person, draft_id)
     if draft.stage != DraftStage.scrap_reason or draft.good_qty is None or draft.scrap_qty is None:
         raise DomainError("report.card_stale")
     reason = reason.strip()[:100]
     if not reason:
         raise DomainError("report.reason_missing")
-    work_order, seq = await _work_order_of_task(session, draft.task_id)
-    _check_reportable(work_order)
+    work_order, seq = await work_order_of_task(session, draft.task_id)
     return await _record(session, person, draft, work_order, seq, good=draft.good_qty,
                          scrap=draft.scrap_qty, reason=reason, key=key, now=now, rules=rules)
 
@@ -356,12 +366,33 @@ def _check_limit(task: OperationTask, previous: OperationTask | None, amount: in
                       done=processed(task), limit=limit, tolerance=str(rules.tolerance_pct))
 
 
+async def _check_amount(session: AsyncSession, person: Person, draft: ReportDraft,
+                        work_order: WorkOrder, seq: int, amount: int,
+                        rules: FactoryRules) -> ReworkTask | None:
+    """May this card take `amount` pieces now? Returns the rework task it reports, if any.
+
+    A rework card takes what is still out at rework (those pieces were counted by the
+    operation already, so the flow rule does not apply to them again)."""
+    previous, task, _ = neighbours(work_order.tasks, seq)
+    _check_reportable(work_order, task)
+    if draft.rework_task_id is None:
+        _check_limit(task, previous, amount, rules)
+        return None
+    rework_task = await rework.by_id(session, draft.rework_task_id)
+    await _check_rework_reporter(session, rework_task, person)
+    left = rework.outstanding(rework_task)
+    if amount > left:
+        raise DomainError("rework.over_limit", code=rework_task.code, amount=amount, left=left)
+    return rework_task
+
+
 async def _record(
     session: AsyncSession, person: Person, draft: ReportDraft, work_order: WorkOrder, seq: int, *,
     good: int, scrap: int, reason: str | None, key: str, now: datetime, rules: FactoryRules,
 ) -> Recorded:
-    previous, task, _ = _neighbours(work_order.tasks, seq)
-    _check_limit(task, previous, good + scrap, rules)
+    rework_task = await _check_amount(session, person, draft, work_order, seq, good + scrap,
+                                      rules)
+    task = neighbours(work_order.tasks, seq)[1]
     used = await session.execute(
         update(ReportDraft)
         .where(ReportDraft.id == draft.id, ReportDraft.status == DraftStatus.open)
@@ -370,42 +401,43 @@ async def _record(
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("report.card_used")
     operation = task.operation
-    # QC checkpoints will hold reports as pending_qc here (the QC issue); until then all count.
+    # Settings are read only when needed: most reports are good pieces off a checkpoint.
+    settings = await load_settings(session) if scrap or rework_task else None
+    stored_reason = match_reason(settings, reason) if settings and scrap and reason else None
+    # Held for QC: every rework report, and checkpoint reports the sampling picks.
+    held = good > 0 and (rework_task is not None or await qc.selects(session, operation, task,
+                                                                     key))
     report = WorkReport(
         task_id=task.id, person_id=person.id, good_qty=good, scrap_qty=scrap,
-        scrap_reason=reason if scrap else None, photo_file_id=draft.photo_file_id,
-        source=draft.source, idempotency_key=key, status=ReportStatus.accepted,
-        accepted_qty=good, piece_rate=operation.piece_rate, reported_at=now,
+        scrap_reason=stored_reason, photo_file_id=draft.photo_file_id, source=draft.source,
+        idempotency_key=key, status=ReportStatus.pending_qc if held else ReportStatus.accepted,
+        accepted_qty=0 if held else good, reported_at=now,
+        rework_task_id=rework_task.id if rework_task else None,
+        piece_rate=(rework.piece_rate(settings, rework_task, person, operation)
+                    if settings and rework_task else operation.piece_rate),
     )
     session.add(report)
-    await _apply_to_task(session, work_order, task, good=good, scrap=scrap, now=now)
+    if rework_task is not None:
+        # Its pieces were out at rework: scrap is final now, good waits for the re-inspection.
+        await apply(session, work_order, task, now=now, scrap=scrap, rework=-scrap)
+        await rework.reported(session, rework_task, good=good, scrap=scrap, now=now)
+    elif held:
+        await apply(session, work_order, task, now=now, pending_qc=good, scrap=scrap)
+    else:
+        await apply(session, work_order, task, now=now, good=good, scrap=scrap)
     await session.flush()
     audit.record(session, "report.recorded", actor_person_id=person.id, entity="work_report",
-                 entity_id=report.id, task=task.id, good=good, scrap=scrap, reason=reason)
+                 entity_id=report.id, task=task.id, good=good, scrap=scrap, reason=stored_reason,
+                 held=held, rework_task=rework_task.code if rework_task else None)
+    if held:
+        await qc.hold(session, report, task, rework_task=rework_task, now=now, rules=rules)
     return Recorded(
-        report_id=report.id, good=good, scrap=scrap, reason=report.scrap_reason,
+        report_id=report.id, good=good, scrap=scrap,
+        reason=reason_label(settings, stored_reason) if settings else None,
         card=_card(work_order, seq, rules), undo_until=now + rules.undo_window,
-        work_order_done=work_order.status == "done",
+        work_order_done=work_order.status == "done", held=held,
+        rework=await rework.card_params(session, rework_task, settings) if rework_task else None,
     )
-
-
-async def _apply_to_task(session: AsyncSession, work_order: WorkOrder, task: OperationTask, *,
-                         good: int, scrap: int, now: datetime) -> None:
-    """Change the task's quantities only if nobody else did since we read it."""
-    changed = await session.execute(
-        update(OperationTask)
-        .where(OperationTask.id == task.id, OperationTask.version == task.version)
-        .values(good_qty=OperationTask.good_qty + good, scrap_qty=OperationTask.scrap_qty + scrap,
-                version=OperationTask.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConcurrentChange(task.id)
-    # Mirror the committed change in memory without marking it dirty (no second UPDATE).
-    set_committed_value(task, "good_qty", task.good_qty + good)
-    set_committed_value(task, "scrap_qty", task.scrap_qty + scrap)
-    set_committed_value(task, "version", task.version + 1)
-    progress.refresh(work_order, work_order.tasks, now)
 
 
 # --- undo ----------------------------------------------------------------------------------
@@ -422,7 +454,8 @@ class Undone:
 async def undo_report(
     session: AsyncSession, person: Person, report_id: int, *, now: datetime, rules: FactoryRules
 ) -> Undone:
-    """Void the worker's own report within the undo window, unless its pieces moved on."""
+    """Void the worker's own report within the undo window, unless its pieces moved on or an
+    inspector already decided them (a report still waiting for QC is withdrawn from it)."""
     report = await session.get(WorkReport, report_id)
     if report is None or report.person_id != person.id:
         raise DomainError("undo.not_yours")
@@ -430,20 +463,35 @@ async def undo_report(
         raise DomainError("undo.already")
     if now > report.reported_at + rules.undo_window:
         raise DomainError("undo.expired", minutes=int(rules.undo_window.total_seconds() // 60))
-    work_order, seq = await _work_order_of_task(session, report.task_id)
-    previous, task, following = _neighbours(work_order.tasks, seq)
-    if following is not None and processed(following) > task.good_qty - report.good_qty:
+    work_order, seq = await work_order_of_task(session, report.task_id)
+    previous, task, following = neighbours(work_order.tasks, seq)
+    held = report.status == ReportStatus.pending_qc
+    if held:
+        await qc.withdraw(session, report, person, now=now)
+    elif await session.scalar(select(QCInspection.id).where(QCInspection.report_id == report.id)):
+        raise DomainError("undo.inspected")
+    elif following is not None and processed(following) > task.good_qty - report.good_qty:
         raise DomainError("undo.consumed", next_operation=following.seq)
     voided = await session.execute(
         update(WorkReport)
-        .where(WorkReport.id == report.id, WorkReport.status == ReportStatus.accepted)
+        .where(WorkReport.id == report.id, WorkReport.status == report.status)
         .values(status=ReportStatus.voided, accepted_qty=0, voided_at=now, voided_by=person.id,
                 void_reason="undo")
     )
     if voided.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("undo.already")
-    await _apply_to_task(session, work_order, task, good=-report.good_qty,
-                         scrap=-report.scrap_qty, now=now)
+    if report.rework_task_id is not None:
+        rework_task = await rework.by_id(session, report.rework_task_id)
+        await apply(session, work_order, task, now=now, scrap=-report.scrap_qty,
+                    rework=report.scrap_qty)
+        await rework.report_undone(session, rework_task, good=report.good_qty,
+                                   scrap=report.scrap_qty, now=now)
+    elif held:
+        await apply(session, work_order, task, now=now, pending_qc=-report.good_qty,
+                    scrap=-report.scrap_qty)
+    else:
+        await apply(session, work_order, task, now=now, good=-report.good_qty,
+                    scrap=-report.scrap_qty)
     audit.record(session, "report.voided", actor_person_id=person.id, entity="work_report",
                  entity_id=report.id, reason="undo")
     return Undone(report.id, report.good_qty, report.scrap_qty,
@@ -477,5 +525,5 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
             if op_code in skills or assigned is not None][:limit]
     work_orders = {wo.id: wo for wo in (await session.scalars(
         select(WorkOrder).where(WorkOrder.id.in_({wo_id for wo_id, _ in mine}))
-        .options(*_WHOLE))).all()}
+        .options(*WHOLE))).all()}
     return [_card(work_orders[wo_id], seq, rules) for wo_id, seq in mine]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.flow import arrived, processed
 from domain.models import OPEN_WORK_ORDER, Operation, OperationTask, Order, Product, WorkOrder
+from domain.rework import Defect, rework_trace
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class OperationView:
     good: int
     scrap: int
     pending_qc: int
+    rework: int  # sent back by QC and not yet back (passed or scrapped)
     remaining: int  # arrived and not yet dealt with
     status: str
 
@@ -43,11 +45,14 @@ class WorkOrderView:
     priority: int
     status: str
     operations: tuple[OperationView, ...]  # empty while the work order is a draft
+    # Scrap and rework with their worker, reason and inspector, oldest first.
+    defects: tuple[Defect, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["due_date"] = self.due_date.isoformat()
         data["operations"] = [asdict(op) for op in self.operations]
+        data["defects"] = [d.to_dict() for d in self.defects]
         return data
 
 
@@ -80,6 +85,9 @@ async def load_work_orders(
             .where(OperationTask.work_order_id.in_([w.id for w, _, _ in rows]))
             .order_by(OperationTask.seq))).all():
         tasks[task.work_order_id].append((task, operation))
+    defects: dict[str, list[Defect]] = defaultdict(list)
+    for defect in await rework_trace(session, [w.id for w, _, _ in rows]):
+        defects[defect.work_order].append(defect)
 
     return [
         WorkOrderView(
@@ -88,6 +96,7 @@ async def load_work_orders(
             quantity=work_order.quantity, due_date=work_order.due_date,
             priority=work_order.priority, status=work_order.status,
             operations=_operations(tasks[work_order.id]),
+            defects=tuple(defects[work_order.code]),
         )
         for work_order, order, product in rows
     ]
@@ -102,7 +111,7 @@ def _operations(pairs: list[tuple[OperationTask, Operation]]) -> tuple[Operation
             seq=task.seq, code=operation.code, name=operation.name,
             qc_checkpoint=operation.qc_checkpoint, planned=task.planned_qty, arrived=incoming,
             good=task.good_qty, scrap=task.scrap_qty, pending_qc=task.pending_qc_qty,
-            remaining=max(0, incoming - processed(task)), status=task.status,
+            rework=task.rework_qty, remaining=max(0, incoming - processed(task)), status=task.status,
         ))
         previous = task
     return tuple(views)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
 from domain.errors import DomainError
 from domain.models import Operation, OperationTask, TaskStatus, WorkOrder, WorkOrderStatus, utcnow
+from domain.rules import FactoryRules
+from domain.task_reminders import schedule_task_reminders
 
 
 async def release_work_order(
-    session: AsyncSession, work_order: WorkOrder, *, actor_person_id: int | None = None
+    session: AsyncSession, work_order: WorkOrder, *, actor_person_id: int | None = None,
+    now: datetime | None = None, rules: FactoryRules | None = None,
 ) -> list[OperationTask]:
     """Draft → released: one task per operation of its routing, the first one ready to start.
 
     The state change is conditional, so two people releasing the same draft release it once.
+    Each task's due time is followed from now on (task_reminders); pass the factory's `rules`
+    so that "the end of the due date" is midnight in its time zone.
     """
     if work_order.status != WorkOrderStatus.draft:
         raise DomainError("work_order.bad_state", work_order=work_order.code,
@@ -26,7 +33,7 @@ async def release_work_order(
     if not operations:
         raise DomainError("work_order.no_operations", work_order=work_order.code)
 
-    now = utcnow()
+    now = now or utcnow()
     changed = await session.execute(
         update(WorkOrder)
         .where(WorkOrder.id == work_order.id, WorkOrder.status == WorkOrderStatus.draft)
@@ -44,6 +51,8 @@ async def release_work_order(
         for i, op in enumerate(operations)
     ]
     session.add_all(tasks)
+    await session.flush()
+    await schedule_task_reminders(session, work_order, now, rules or FactoryRules())
     audit.record(session, "work_order.released", actor_person_id=actor_person_id,
                  entity="work_order", entity_id=work_order.id, code=work_order.code,
                  quantity=work_order.quantity, operations=[op.code for op in operations])

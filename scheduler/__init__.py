@@ -1,1 +1,1 @@
-"""Time-driven work: reminder and escalation sweeps, daily summaries, wage periods (to come)."""
+"""Time-driven work: the reminder and escalation sweep and planning ahead (scheduler/jobs.py)."""

@@ -40,7 +40,8 @@ async def person(session: AsyncSession, code: str, *, skills: str = "", role: st
 
 async def work_order(session: AsyncSession, item: Product, quantity: int = 100,
                      number: int = 1, order_no: str = "SO-1") -> WorkOrder:
-    order = Order(order_no=f"{order_no}-{number}", customer="客户甲", due_date=date(2026, 12, 1))
+    order = Order(order_no=f"{order_no}-{number}", customer="客户甲",
+                  due_date=date(2030, 12, 1))  # far ahead: no task is overdue in tests
     session.add(order)
     await session.flush()
     routing_id = await _routing_id(session, item)

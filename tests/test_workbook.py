@@ -6,9 +6,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.sample_factory import SAMPLE, write_sample_workbook
+from bot.import_report import describe_result
+from bot.sample_factory import SAMPLE, SAMPLE_LADDERS, SAMPLE_REASONS, write_sample_workbook
 from bot.workbook import WorkbookError, read_workbook
-from domain.masterdata import ImportRejected, SheetRow, import_master_data
+from domain.factory_settings import ladder_for, load_settings, responsible_for
+from domain.masterdata import SETTINGS_SHEETS, ImportRejected, SheetRow, import_master_data
 from domain.models import Operation, OperationTask, Person, WorkOrder
 
 
@@ -157,3 +159,67 @@ async def test_the_sample_factory_imports_cleanly(tmp_path, sessions):
     assert SAMPLE.skilled("TEST") == ("W09", "W10", "W12", "Q01")
     assert SAMPLE.by_role("supervisor") == ("S01", "S02")
     assert len(SAMPLE.by_role("worker")) == 12
+
+
+async def test_the_sample_factory_brings_its_settings(tmp_path, sessions):
+    path = write_sample_workbook(tmp_path / "factory.xlsx", date(2026, 3, 2))
+    sheets = read_workbook([path])
+    assert {k: len(sheets[k]) for k in SETTINGS_SHEETS} == {
+        "defect_reasons": len(SAMPLE_REASONS), "responsibles": 6, "ladders": len(SAMPLE_LADDERS),
+        "shifts": 2, "settings": 4}
+    async with sessions() as s, s.begin():
+        result = await import_master_data(s, sheets)
+    assert all(r.created and not r.removed for r in result.settings.values())
+    async with sessions() as s:
+        settings = await load_settings(s)
+        assert settings.reason("cold_joint").names == {"zh": "虚焊", "en": "cold solder joint"}
+        assert [p.code for p in await responsible_for(s, "qc")] == ["Q01"]
+        high = await ladder_for(s, "exception_ack", "safety", "high")
+        assert [(r.delay.total_seconds(), r.target) for r in high] == [
+            (0, "responsible"), (300, "role:supervisor"), (900, "role:manager"),
+            (1800, "group:exceptions")]
+        sampling = dict((await s.execute(select(Operation.name, Operation.qc_sampling)
+                                         .where(Operation.qc_checkpoint.is_(True)))).all())
+        assert sampling == {"功能测试": "all", "老化测试": "all", "点亮测试": "every:5"}
+
+
+def test_settings_sheets_with_chinese_names_and_headers(tmp_path):
+    path = save(
+        tmp_path / "设置.xlsx",
+        升级规则=[("规则", "类型", "级别", "步骤", "延时", "对象"),
+                  ("异常响应", "设备", "*", 1, "0", "责任人")],
+        责任人=[("类型", "工号"), ("质检", "Q01")],
+        班次=[("班次", "班组", "工作日", "开始", "结束"), ("白班", "*", "1-5", "08:00", "17:00")],
+        设置=[("参数", "值"), ("返工计薪", "不计")],
+        不良原因=[("编码", "中文名称", "英文名称", "排序"), ("burr", "毛刺", "burr", 1)],
+    )
+    sheets = read_workbook([path])
+    assert sheets["ladders"] == [SheetRow("ladders", 2, {
+        "ladder": "异常响应", "kind": "设备", "severity": "*", "step": 1, "after": "0",
+        "target": "责任人"})]
+    assert sheets["settings"] == [SheetRow("settings", 2, {"key": "返工计薪", "value": "不计"})]
+    assert sorted(sheets) == sorted(SETTINGS_SHEETS)
+
+
+def test_a_settings_sheet_needs_its_columns(tmp_path):
+    path = save(tmp_path / "x.xlsx", ladders=[("ladder", "step", "target"),
+                                             ("qc_waiting", 1, "responsible")])
+    with pytest.raises(ImportRejected) as caught:
+        read_workbook([path])
+    assert [(e.sheet, e.row, e.column, e.key) for e in caught.value.errors] == [
+        ("ladders", 1, "after", "import.missing_column")]
+
+
+async def test_the_import_report_names_each_settings_sheet(tmp_path, sessions):
+    path = write_sample_workbook(tmp_path / "factory.xlsx", date(2026, 3, 2))
+    async with sessions() as s, s.begin():
+        result = await import_master_data(s, read_workbook([path]))
+    english = describe_result(result, "en").splitlines()
+    assert "ladder steps: 14 created, 0 updated, 0 unchanged, 0 removed" in english
+    assert "shifts: 2 created, 0 updated, 0 unchanged, 0 removed" in english
+    assert "升级规则步骤：新增 14，更新 0，未变 0，移除 0" in describe_result(result, "zh")
+    async with sessions() as s, s.begin():
+        again = await import_master_data(s, read_workbook([path]))
+    text = describe_result(again, "en")
+    assert "defect reasons: 0 created, 0 updated, 9 unchanged, 0 removed" in text
+    assert text.endswith("Nothing changed.")

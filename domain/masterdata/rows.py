@@ -10,19 +10,32 @@ from typing import Any
 from domain.errors import DomainError
 
 SHEETS = ("people", "products", "orders")
+# The factory's settings: optional sheets, each replacing its table when present.
+SETTINGS_SHEETS = ("defect_reasons", "responsibles", "ladders", "shifts", "settings")
+ALL_SHEETS = (*SHEETS, *SETTINGS_SHEETS)
 
 # Canonical columns per sheet, in the order a template shows them, and the ones a sheet needs.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "people": ("code", "name", "role", "team", "skills", "wage_mode", "hourly_rate", "language"),
     "products": ("product_code", "product_name", "sequence", "operation_code", "operation_name",
-                 "piece_rate", "std_minutes", "qc", "workstation"),
+                 "piece_rate", "std_minutes", "qc", "qc_sampling", "workstation"),
     "orders": ("order_no", "customer", "product_code", "quantity", "due_date", "priority"),
+    "defect_reasons": ("code", "name_zh", "name_en", "sort"),
+    "responsibles": ("kind", "person"),
+    "ladders": ("ladder", "kind", "severity", "step", "after", "target"),
+    "shifts": ("name", "team", "weekdays", "start", "end"),
+    "settings": ("key", "value"),
 }
 REQUIRED: dict[str, frozenset[str]] = {
     "people": frozenset({"code", "name", "role"}),
     "products": frozenset({"product_code", "product_name", "sequence", "operation_code",
                            "operation_name", "piece_rate"}),
     "orders": frozenset({"order_no", "customer", "product_code", "quantity", "due_date"}),
+    "defect_reasons": frozenset({"code", "name_zh", "name_en"}),
+    "responsibles": frozenset({"kind", "person"}),
+    "ladders": frozenset({"ladder", "step", "after", "target"}),
+    "shifts": frozenset({"name", "start", "end"}),
+    "settings": frozenset({"key", "value"}),
 }
 
 MONEY_PLACES = 4  # Money columns hold 4 decimals
@@ -64,6 +77,27 @@ _ENGLISH = {
     "import.below_reported": "{value} is below the {reported} pieces already reported "
                              "on {work_order}",
     "import.work_order_closed": "work order {work_order} is {status} and cannot change",
+    "import.bad_sampling": "unknown sampling {value!r} (all, every:5, 10%)",
+    "import.bad_reason_code": "a reason code is letters, digits, - or _ (got {value!r})",
+    "import.bad_kind": "unknown kind {value!r} ({choices})",
+    "import.bad_ladder": "unknown ladder {value!r} ({choices})",
+    "import.bad_severity": "unknown severity {value!r} (normal, high, *)",
+    "import.kind_not_for_ladder": "ladder {ladder} is not per kind: write * (got {value!r})",
+    "import.bad_duration": "not a delay (got {value!r}); write it like 0, 30s, 10m, 1h30m",
+    "import.delay_decreases": "{value} is shorter than step {step}'s {previous}: delays must "
+                              "not decrease along the steps",
+    "import.bad_target": "unknown target {value!r} (responsible, reporter, assignee, "
+                         "role:supervisor, group:exceptions, person:CODE...)",
+    "import.target_not_for_ladder": "target {value!r} does not exist on ladder {ladder}",
+    "import.unknown_person": "unknown person {value!r}",
+    "import.bad_weekdays": "not weekdays (got {value!r}); write them like 1-5 or 1,3,5 "
+                           "(1 = Monday)",
+    "import.bad_clock": "not a time of day (got {value!r}); write it like 08:00",
+    "import.empty_shift": "a shift cannot start and end at the same time ({value})",
+    "import.bad_setting": "unknown setting {value!r} ({choices})",
+    "import.bad_rework_pay": "unknown rework pay {value!r} (paid, unpaid_own, unpaid)",
+    "import.bad_minutes": "must be a whole number of minutes from {min} to {max} "
+                          "(got {value!r})",
 }
 
 
@@ -101,7 +135,7 @@ class ImportRejected(DomainError):
 
 
 def error_order(error: RowError) -> tuple[int, int, int]:
-    sheet = SHEETS.index(error.sheet) if error.sheet in SHEETS else len(SHEETS)
+    sheet = ALL_SHEETS.index(error.sheet) if error.sheet in ALL_SHEETS else len(ALL_SHEETS)
     columns = COLUMNS.get(error.sheet, ())
     column = columns.index(error.column) if error.column in columns else len(columns)
     return sheet, error.row, column
@@ -130,6 +164,7 @@ class OperationData:
     piece_rate: Decimal
     std_minutes: Decimal
     qc: bool
+    qc_sampling: str  # as Sampling.text stores it
     workstation: str | None
     given: frozenset[str]
 
@@ -155,9 +190,66 @@ class OrderLineData:
 
 
 @dataclass(frozen=True)
+class ReasonData:
+    row: int
+    code: str
+    name_zh: str
+    name_en: str
+    sort: int
+
+
+@dataclass(frozen=True)
+class ResponsibilityData:
+    row: int
+    kind: str
+    person: str  # a person's code
+
+
+@dataclass(frozen=True)
+class LadderStepData:
+    row: int
+    ladder: str
+    match: str  # an exception kind, or '*'
+    severity: str  # normal, high, or '*'
+    step_no: int
+    delay_seconds: int
+    target: str
+
+
+@dataclass(frozen=True)
+class ShiftData:
+    row: int
+    name: str
+    team: str  # '*' for everyone
+    weekdays: str  # canonical, e.g. "1-5"
+    start: str  # HH:MM
+    end: str
+
+
+@dataclass(frozen=True)
+class SettingData:
+    row: int
+    key: str
+    value: str  # canonical text
+
+
+@dataclass(frozen=True)
+class FactorySettingsData:
+    """The settings sheets that passed validation; None for a sheet the file does not have
+    (its table is left alone), a tuple (maybe empty) for one it has (it replaces the table)."""
+
+    defect_reasons: tuple[ReasonData, ...] | None = None
+    responsibles: tuple[ResponsibilityData, ...] | None = None
+    ladders: tuple[LadderStepData, ...] | None = None
+    shifts: tuple[ShiftData, ...] | None = None
+    settings: tuple[SettingData, ...] | None = None
+
+
+@dataclass(frozen=True)
 class MasterData:
     """The rows that passed validation (all of them, when there are no errors)."""
 
     people: tuple[PersonData, ...] = ()
     products: tuple[ProductData, ...] = ()
     orders: tuple[OrderLineData, ...] = ()
+    settings: FactorySettingsData = FactorySettingsData()

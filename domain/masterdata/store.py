@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from domain.masterdata.rows import (
     RowError,
     SheetRow,
 )
+from domain.masterdata.settings_store import Replaced, store_settings
 from domain.masterdata.validation import code_of, validate
 from domain.models import (
     OPEN_WORK_ORDER,
@@ -53,10 +54,13 @@ class ImportResult:
     orders: Counts
     work_orders: Counts
     released: tuple[str, ...]  # codes of the work orders released by this import
+    # The settings sheets the file had, each of which replaced its table.
+    settings: dict[str, Replaced] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return any(c.created or c.updated for c in self._counts().values())
+        return (any(c.created or c.updated for c in self._counts().values())
+                or any(r.changed for r in self.settings.values()))
 
     def _counts(self) -> dict[str, Counts]:
         return {"people": self.people, "products": self.products, "routings": self.routings,
@@ -64,7 +68,9 @@ class ImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         counts = {k: vars(c).copy() for k, c in self._counts().items()}
-        return {**counts, "released": list(self.released)}
+        settings = {k: vars(r).copy() for k, r in self.settings.items()}
+        return {**counts, "released": list(self.released),
+                **({"settings": settings} if settings else {})}
 
 
 class _Tally:
@@ -75,10 +81,10 @@ class _Tally:
     def add(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1
 
-    def result(self, released: list[str]) -> ImportResult:
+    def result(self, released: list[str], settings: dict[str, Replaced]) -> ImportResult:
         return ImportResult(**{k: Counts(**self.counts[k]) for k in
                                ("people", "products", "routings", "orders", "work_orders")},
-                            released=tuple(released))
+                            released=tuple(released), settings=settings)
 
 
 def _apply(entity: object, values: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -104,6 +110,7 @@ class _Stored:
     tasks: dict[int, list[OperationTask]]  # by work order id
     product_codes: set[str]
     operation_codes: set[str]
+    person_codes: set[str]  # every person, when the settings name people; else none
 
 
 async def import_master_data(
@@ -120,7 +127,8 @@ async def import_master_data(
     sheets = {name: list(rows) for name, rows in sheets.items()}
     stored = await _load(session, sheets)
     data, errors = validate(sheets, known_products=stored.product_codes,
-                            known_operations=stored.operation_codes)
+                            known_operations=stored.operation_codes,
+                            known_people=stored.person_codes)
     errors += _check_order_changes(data, stored)
     if errors:
         raise ImportRejected(errors)
@@ -130,12 +138,13 @@ async def import_master_data(
     _upsert_people(session, data.people, stored, tally, log)
     await _upsert_products(session, data.products, stored, tally, log)
     released = await _upsert_orders(session, data.orders, stored, tally, log, actor_person_id)
+    settings = await store_settings(session, data.settings, actor_person_id)
 
     await session.flush()
     for action, entity, detail in log:
         audit.record(session, action, actor_person_id=actor_person_id,
                      entity=action.split(".")[0], entity_id=entity.id, **detail)
-    result = tally.result(released)
+    result = tally.result(released, settings)
     if result.changed:
         audit.record(session, "master_data.imported", actor_person_id=actor_person_id,
                      **result.to_dict())
@@ -173,10 +182,14 @@ async def _load(session: AsyncSession, sheets: Mapping[str, list[SheetRow]]) -> 
             .order_by(OperationTask.seq))).all():
         tasks[task.work_order_id].append(task)
     operation_codes = set((await session.scalars(select(Operation.code).distinct())).all())
+    person_codes: set[str] = set()
+    if "responsibles" in sheets or "ladders" in sheets:
+        person_codes = set((await session.scalars(select(Person.code))).all())
     return _Stored(
         people={p.code: p for p in people}, products={p.code: p for p in products},
         routings=routings, orders={o.order_no: o for o in orders}, work_orders=work_orders,
         tasks=tasks, product_codes={p.code for p in products}, operation_codes=operation_codes,
+        person_codes=person_codes,
     )
 
 
@@ -247,6 +260,7 @@ def _operation_values(op: OperationData, base: Operation | None) -> dict[str, An
     values: dict[str, Any] = {"name": op.name, "piece_rate": op.piece_rate}
     for column, attribute, value in (("std_minutes", "std_minutes", op.std_minutes),
                                      ("qc", "qc_checkpoint", op.qc),
+                                     ("qc_sampling", "qc_sampling", op.qc_sampling),
                                      ("workstation", "workstation", op.workstation)):
         keep = column not in op.given and base is not None
         values[attribute] = getattr(base, attribute) if keep else value

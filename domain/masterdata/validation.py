@@ -6,11 +6,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
+from domain.factory_settings import parse_sampling
 from domain.masterdata.cells import (
     LANGUAGES,
     ROLES,
     WAGE_MODES,
     YES_NO,
+    Bad,
     Checker,
     choice_of,
     date_of,
@@ -36,6 +38,7 @@ from domain.masterdata.rows import (
     SheetRow,
     error_order,
 )
+from domain.masterdata.settings_sheets import validate_settings
 from domain.models import (
     WageMode,
 )
@@ -47,12 +50,13 @@ def validate(
     *,
     known_products: Collection[str] | None = None,
     known_operations: Collection[str] | None = None,
+    known_people: Collection[str] | None = None,
 ) -> tuple[MasterData, list[RowError]]:
     """Check every row of every sheet and return what passed, with every error found.
 
-    Pure. References to products and operation codes are checked against the file itself plus
-    `known_products` / `known_operations` (what the database holds); pass None to skip that
-    check (`import_master_data` always does it).
+    Pure. References to products, operation codes and people are checked against the file
+    itself plus `known_products` / `known_operations` / `known_people` (what the database
+    holds); pass None to skip that check (`import_master_data` always does it).
     """
     check = Checker()
     people_rows = list(sheets.get("people", ()))
@@ -66,9 +70,12 @@ def validate(
     people = _people(people_rows, check, operations)
     catalog = None if known_products is None else file_products | set(known_products)
     orders = _orders(order_rows, check, catalog)
+    file_people = {c for r in people_rows if (c := code_of(r, "code"))}
+    everyone = None if known_people is None else file_people | set(known_people)
+    settings = validate_settings(sheets, check, everyone)
 
     errors = sorted(check.errors, key=error_order)
-    return MasterData(tuple(people), tuple(products), tuple(orders)), errors
+    return MasterData(tuple(people), tuple(products), tuple(orders), settings), errors
 
 
 def code_of(row: SheetRow, column: str) -> str | None:
@@ -135,6 +142,7 @@ def _products(rows: list[SheetRow], check: Checker) -> list[ProductData]:
         rate = check.get(row, "piece_rate", decimal_of(MONEY_PLACES), required=True)
         minutes = check.get(row, "std_minutes", decimal_of(MINUTES_PLACES))
         qc = check.get(row, "qc", choice_of(YES_NO, "import.bad_qc"))
+        sampling = check.get(row, "qc_sampling", _sampling)
         workstation = check.get(row, "workstation", text_of(64))
 
         if product is not None:
@@ -151,13 +159,22 @@ def _products(rows: list[SheetRow], check: Checker) -> list[ProductData]:
         operations[product].append(OperationData(
             row=row.row, seq=seq, code=code, name=op_name, piece_rate=rate,
             std_minutes=minutes if minutes is not None else Decimal(0), qc=bool(qc),
-            workstation=workstation, given=_given(row, ("std_minutes", "qc", "workstation")),
+            qc_sampling=sampling or "all", workstation=workstation,
+            given=_given(row, ("std_minutes", "qc", "qc_sampling", "workstation")),
         ))
     return [
         ProductData(row=min(o.row for o in ops), code=code, name=names[code][0],
                     operations=tuple(sorted(ops, key=lambda o: o.seq)))
         for code, ops in operations.items() if code not in failed
     ]
+
+
+def _sampling(value: object) -> str:
+    """Stored as "all", "every:N" or "P%" (see factory_settings.parse_sampling)."""
+    try:
+        return parse_sampling(raw_text(value)).text
+    except ValueError:
+        raise Bad("import.bad_sampling", value=raw_text(value)) from None
 
 
 def _orders(rows: list[SheetRow], check: Checker,

@@ -15,6 +15,7 @@ class InspectionStatus(enum.StrEnum):
     pending = "pending"
     passed = "passed"  # every piece passed
     failed = "failed"  # some pieces went to rework or scrap (the split says how many)
+    voided = "voided"  # the worker undid the report before anyone decided
 
 
 class QCInspection(Base):

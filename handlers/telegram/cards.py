@@ -16,7 +16,8 @@ def card_params(card: TaskCard) -> dict[str, Any]:
 
 
 def quantity_buttons(card: TaskCard, draft_id: int) -> list[list[Button]]:
-    """One tap for what is left, then common amounts below it, then scrap and cancel."""
+    """One tap for what is left, then common amounts below it, then scrap and cancel, and last
+    a way to report a problem with this task (an exception 异常)."""
     rows: list[list[Button]] = []
     left = min(card.remaining, card.limit) if card.remaining else card.limit
     if left > 0:
@@ -25,6 +26,7 @@ def quantity_buttons(card: TaskCard, draft_id: int) -> list[list[Button]]:
         if amounts:
             rows.append([Button("btn.qty", f"q:{draft_id}:{a}", {"n": a}) for a in amounts])
     rows.append([Button("btn.scrap", f"s:{draft_id}"), Button("btn.cancel", f"x:{draft_id}")])
+    rows.append([Button("exception.btn_report", f"e:t:{card.task_id}")])
     return rows
 
 
@@ -34,8 +36,3 @@ def task_list_buttons(cards: list[TaskCard]) -> list[list[Button]]:
                 {"work_order": c.work_order, "operation": c.operation_name, "left": c.remaining})]
         for c in cards
     ]
-
-
-def reason_buttons(draft_id: int, reasons: tuple[str, ...]) -> list[list[Button]]:
-    buttons = [Button(f"reason.{r}", f"r:{draft_id}:{i}") for i, r in enumerate(reasons)]
-    return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]

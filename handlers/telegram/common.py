@@ -3,6 +3,11 @@
 It resolves the person from the Telegram account, picks the language for this update, checks the
 role, runs the handler in a savepoint, and turns a refused rule (DomainError) into a clear reply
 in the user's language, an audit entry for the refusal, and no change at all.
+
+In a group the group is not told about one person's refusal: a button pressed by someone who
+may not press it is answered in the callback's alert, which only that person sees (a refused
+rule also reaches a registered person in private). What the bot posts into a group it writes
+in the factory's language; callback answers stay in the presser's own.
 """
 
 from __future__ import annotations
@@ -46,6 +51,16 @@ class Ctx:
     chat_id: int
     user_id: int
     prepared: Any = None
+    chat_type: str = "private"
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type != "private"
+
+    @property
+    def chat_lang(self) -> str:
+        """The language of what is posted into this chat: a group reads the factory's."""
+        return self.services.rules.default_language if self.in_group else self.lang
 
     @property
     def session(self) -> Any:
@@ -68,11 +83,16 @@ class Ctx:
         self._enqueue(Notice(key, params, buttons or [], lines or []), message_id)
 
     def _enqueue(self, notice: Notice, edit_message_id: int | None) -> None:
-        enqueue(self.session, self.chat_id, notice, lang=self.lang, priority=Priority.reply,
+        enqueue(self.session, self.chat_id, notice, lang=self.chat_lang, priority=Priority.reply,
                 edit_message_id=edit_message_id)
 
     def answer(self, key: str, **params: Any) -> None:
         self.scope.callback_answer = (Notice(key, params), self.lang)
+
+    def alert(self, key: str, **params: Any) -> None:
+        """Answer the callback with a pop-up the presser has to dismiss (only they see it)."""
+        self.answer(key, **params)
+        self.scope.extra["alert"] = True
 
 
 Handler = Callable[[Ctx], Awaitable[None]]
@@ -100,7 +120,8 @@ def handler(
             prepared = await prepare(update, context) if prepare else None
             person = await person_for_account(scope.session, user.id)
             lang = language_of(person, user.language_code, services.rules.default_language)
-            ctx = Ctx(update, context, scope, services, person, lang, chat.id, user.id, prepared)
+            ctx = Ctx(update, context, scope, services, person, lang, chat.id, user.id, prepared,
+                      chat.type)
             if role is not None and not _allowed(ctx, role, fn.__name__):
                 return
             try:
@@ -120,18 +141,14 @@ def handler(
 def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
     if ctx.person is None:
         audit.record(ctx.session, "refused", actor_telegram_id=ctx.user_id, action_name=action,
-                     reason="unregistered")
-        ctx.reply("auth.unregistered")
-        if ctx.update.callback_query:
-            ctx.answer("auth.unregistered")
+                     reason="unregistered", **_where(ctx))
+        _tell(ctx, "group.not_registered" if _pressed_in_group(ctx) else "auth.unregistered")
         return False
     if not ctx.person.has_role(role):
         audit.record(ctx.session, "refused", actor_person_id=ctx.person.id,
                      actor_telegram_id=ctx.user_id, action_name=action, reason="role",
-                     needed=role.value)
-        ctx.reply("auth.forbidden", needed=role.value)
-        if ctx.update.callback_query:
-            ctx.answer("auth.forbidden", needed=role.value)
+                     needed=role.value, **_where(ctx))
+        _tell(ctx, "auth.forbidden", needed=role.value)
         return False
     return True
 
@@ -139,7 +156,29 @@ def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
 def refuse(ctx: Ctx, error: DomainError, action: str) -> None:
     audit.record(ctx.session, "refused", actor_person_id=ctx.person.id if ctx.person else None,
                  actor_telegram_id=ctx.user_id, action_name=action, reason=error.key,
-                 params=error.params)
-    ctx.reply(error.key, **error.params)
+                 params=error.params, **_where(ctx))
+    if _pressed_in_group(ctx) and ctx.person is not None and ctx.person.telegram_user_id:
+        # Why a tap changed nothing (someone else decided first...) stays readable in private.
+        enqueue(ctx.session, ctx.person.telegram_user_id, Notice(error.key, error.params),
+                lang=ctx.lang, priority=Priority.reply)
+    _tell(ctx, error.key, **error.params)
+
+
+def _where(ctx: Ctx) -> dict[str, int]:
+    """Which group a refusal happened in, for the audit trail."""
+    return {"group_chat_id": ctx.chat_id} if ctx.in_group else {}
+
+
+def _pressed_in_group(ctx: Ctx) -> bool:
+    return ctx.in_group and ctx.update.callback_query is not None
+
+
+def _tell(ctx: Ctx, key: str, **params: Any) -> None:
+    """A refusal: a reply in the chat (and the callback's answer); a button pressed in a group
+    gets the alert only."""
+    if _pressed_in_group(ctx):
+        ctx.alert(key, **params)
+        return
+    ctx.reply(key, **params)
     if ctx.update.callback_query:
-        ctx.answer(error.key, **error.params)
+        ctx.answer(key, **params)

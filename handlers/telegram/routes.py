@@ -22,7 +22,8 @@ async def unknown_command(ctx: Ctx) -> None:
 
 @handler(role=None)
 async def unknown_button(ctx: Ctx) -> None:
-    ctx.reply("button.invalid")
+    if not ctx.in_group:  # a group hears nothing of one person's stale button
+        ctx.reply("button.invalid")
     ctx.answer("button.invalid")
 
 

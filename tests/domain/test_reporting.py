@@ -171,7 +171,15 @@ async def test_scrap_without_reason_asks_then_records(session, floor):
     assert (await tasks_of(session))[0].good_qty == 0
     recorded = await reporting.submit_reason(session, floor["smt"], opened.draft_id, "毛刺",
                                              key="k2", now=NOW, rules=RULES)
-    assert (recorded.good, recorded.scrap, recorded.reason) == (8, 2, "毛刺")
+    # A reason on the factory's list is stored by its code and shown by its names.
+    assert (recorded.good, recorded.scrap, recorded.reason) == (8, 2, {"zh": "毛刺", "en": "burr"})
+    assert (await session.get(WorkReport, recorded.report_id)).scrap_reason == "burr"
+
+
+async def test_a_reason_off_the_list_is_kept_as_typed(session, floor):
+    recorded = await report(session, floor["smt"], 8, 2, "掉漆")
+    assert recorded.reason == "掉漆"
+    assert (await session.get(WorkReport, recorded.report_id)).scrap_reason == "掉漆"
 
 
 async def test_bad_quantities(session, floor):

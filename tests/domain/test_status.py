@@ -87,8 +87,9 @@ async def test_view_turns_into_json(sessions):
     assert data["customer"] == "广州明光照明"
     assert data["operations"][0] == {
         "seq": 10, "code": "THT", "name": "插件", "qc_checkpoint": False, "planned": 10,
-        "arrived": 10, "good": 0, "scrap": 0, "pending_qc": 0, "remaining": 10,
+        "arrived": 10, "good": 0, "scrap": 0, "pending_qc": 0, "rework": 0, "remaining": 10,
         "status": "ready"}
+    assert data["defects"] == []
     assert [o["status"] for o in data["operations"]] == ["ready", "waiting", "waiting"]
 
 

@@ -1,0 +1,82 @@
+"""A task's quantities change here only: reports, QC decisions and rework all go through `apply`.
+
+Every change is a conditional UPDATE on the task's version, so two writers that read the same
+task cannot both apply on top of what they read: the second gets ConcurrentChange and its
+whole update is retried from a fresh read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from domain import progress
+from domain.errors import DomainError
+from domain.models import OperationTask, WorkOrder
+
+
+class ConcurrentChange(Exception):
+    """Someone changed the task between our read and our write; the caller retries."""
+
+
+# A work order comes with its product and its tasks with their operations: everything a card
+# shows, in two queries.
+WHOLE = (joinedload(WorkOrder.product),
+         selectinload(WorkOrder.tasks).joinedload(OperationTask.operation))
+
+
+async def work_order_by_code(session: AsyncSession, code: str) -> WorkOrder:
+    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code)
+                                      .options(*WHOLE))
+    if work_order is None:
+        raise DomainError("report.unknown_work_order", work_order=code)
+    return work_order
+
+
+async def work_order_of_task(session: AsyncSession, task_id: int) -> tuple[WorkOrder, int]:
+    """The task's work order (with every task) and the task's sequence in it."""
+    task = await session.get(OperationTask, task_id)
+    if task is None:
+        raise DomainError("report.unknown_task")
+    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.id == task.work_order_id)
+                                      .options(*WHOLE))
+    assert work_order is not None
+    return work_order, task.seq
+
+
+def neighbours(tasks: list[OperationTask], seq: int) -> tuple[OperationTask | None, OperationTask,
+                                                                 OperationTask | None]:
+    index = next(i for i, t in enumerate(tasks) if t.seq == seq)
+    previous = tasks[index - 1] if index > 0 else None
+    following = tasks[index + 1] if index + 1 < len(tasks) else None
+    return previous, tasks[index], following
+
+
+_FIELDS = ("good_qty", "scrap_qty", "pending_qc_qty", "rework_qty")
+
+
+async def apply(session: AsyncSession, work_order: WorkOrder, task: OperationTask, *,
+                now: datetime, good: int = 0, scrap: int = 0, pending_qc: int = 0,
+                rework: int = 0) -> None:
+    """Add these amounts to the task (negative to take away), then recompute the states."""
+    deltas = {name: amount for name, amount in zip(_FIELDS, (good, scrap, pending_qc, rework),
+                                                   strict=True) if amount}
+    changed = await session.execute(
+        update(OperationTask)
+        .where(OperationTask.id == task.id, OperationTask.version == task.version)
+        .values(version=OperationTask.version + 1,
+                **{name: getattr(OperationTask, name) + amount
+                   for name, amount in deltas.items()})
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentChange(task.id)
+    # Mirror the committed change in memory without marking it dirty (no second UPDATE).
+    for name, amount in deltas.items():
+        set_committed_value(task, name, getattr(task, name) + amount)
+    set_committed_value(task, "version", task.version + 1)
+    progress.refresh(work_order, work_order.tasks, now)

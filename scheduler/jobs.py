@@ -1,0 +1,76 @@
+"""The jobs PTB's JobQueue runs: the reminder sweep every few seconds, planning ahead hourly-ish.
+
+The due times live in the database (domain/reminders.py), so the jobs hold no state: a restart
+loses nothing, and the first sweep after it catches up on whatever fell due meanwhile (in order
+of due time, stale steps folded into one message). Messages leave through the outbox; the sweep
+wakes the sender so they go at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, JobQueue
+
+from domain import reminders, task_reminders
+from domain.rules import FactoryRules
+
+log = logging.getLogger(__name__)
+
+# How often the next day's shift reminders are created and unfollowed tasks are picked up.
+PLAN_SECONDS = 600.0
+# A late run is still worth doing, and overlapping runs are pointless: one at a time, merged.
+_JOB_KWARGS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+
+@dataclass(frozen=True)
+class Clockwork:
+    """What the jobs work with: the database, the factory's rules, and the outbox's doorbell."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    rules: FactoryRules
+    wake_sender: Callable[[], None]
+    batch: int = 500
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Fire everything due by now, batch after batch; how many reminders were handled."""
+        now = now or datetime.now(UTC)
+        total = 0
+        while True:
+            handled = await reminders.sweep(self.sessions, now, self.rules, self.batch)
+            total += handled
+            if handled:
+                self.wake_sender()
+            if handled < self.batch:
+                return total
+
+    async def plan_ahead(self, now: datetime | None = None) -> None:
+        async with self.sessions() as session, session.begin():
+            await task_reminders.plan_ahead(session, now or datetime.now(UTC), self.rules)
+        self.wake_sender()
+
+
+def install(job_queue: JobQueue[Any], clockwork: Clockwork, *, sweep_seconds: float,
+            plan_seconds: float = PLAN_SECONDS) -> None:
+    """Both jobs run at once on start (the catch-up), then at their intervals."""
+    job_queue.run_repeating(_sweep, interval=sweep_seconds, first=0, data=clockwork,
+                            name="reminder-sweep", job_kwargs=_JOB_KWARGS)
+    job_queue.run_repeating(_plan, interval=plan_seconds, first=0, data=clockwork,
+                            name="plan-ahead", job_kwargs=_JOB_KWARGS)
+
+
+async def _sweep(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    clockwork: Clockwork = context.job.data  # type: ignore[union-attr, assignment]
+    handled = await clockwork.sweep()
+    if handled:
+        log.info("reminder sweep: %d handled", handled)
+
+
+async def _plan(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    clockwork: Clockwork = context.job.data  # type: ignore[union-attr, assignment]
+    await clockwork.plan_ahead()

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_decode, bench_reports, bench_sweep
+from bench import bench_decode, bench_qc, bench_reports, bench_sweep
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -24,6 +24,8 @@ def main() -> int:
     decoding = bench_decode.main()
     print()
     sweeping = bench_sweep.main()
+    print()
+    deciding = bench_qc.main()
     lines = [
         "# Benchmark results",
         "",
@@ -54,6 +56,13 @@ def main() -> int:
         "The second row is a catch-up: 1000 `task_overdue` steps due at once, each checked, "
         "resolved to its workers, queued in the outbox and recorded in its own transaction "
         "(Telegram itself takes about 30 messages/s from a bot).",
+        "",
+        "## QC decisions",
+        "",
+        bench_qc.markdown(deciding),
+        "",
+        "From an inspector's Pass press (the update received by the Bot API server) to the "
+        "worker's notification handed to it.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS}")

@@ -60,17 +60,64 @@ CATALOG: dict[str, dict[str, str]] = {
     "help.worker": {
         "zh": "怎么报工：\n1. 拍一张流转卡的照片发给我（二维码要清楚），或直接输入卡上的编码，如 WO-000123\n"
               "2. 点按钮选择数量，或输入数字：30 表示良品30；30 2 毛刺 表示良品30、报废2、原因毛刺\n"
-              "3. 报错了可在几分钟内点「撤销」\n\n/tasks 我的任务  /lang 切换语言  /help 帮助",
+              "3. 报错了可在几分钟内点「撤销」\n\n"
+              "质检点的报工要等质检判定后才流转到下道工序，结果会通知您。被判返工的件会生成返工单"
+              "（如 RW-000001）交给您：修好后点返工单上的「🔧 报返工」，或输入返工单号，然后报数量，"
+              "会再次送检。\n\n"
+              "设备故障、缺料、质量或安全问题：发送 /exception，或点任务卡上的「⚠️ 报告异常」，"
+              "可拍卡或输入工单号/返工单号，说明是否停线，附照片和说明。处理好后请您确认是否修复。\n\n"
+              "/tasks 我的任务和返工单  /exception 报告异常  /lang 切换语言  /help 帮助",
         "en": "How to report work:\n1. Send me a photo of the travel card (QR code in focus), or "
               "type the code printed on it, e.g. WO-000123\n2. Tap a quantity, or type it: 30 = 30 "
               "good; 30 2 burr = 30 good, 2 scrap, reason burr\n3. Made a mistake? Tap Undo within "
-              "a few minutes\n\n/tasks my tasks  /lang language  /help help",
+              "a few minutes\n\nAt a QC checkpoint your pieces move on once QC has decided; you "
+              "are told the outcome. Pieces sent back become a rework task (e.g. RW-000001) "
+              "assigned to you: when they are reworked, tap \"🔧 Report rework\" on it or type its "
+              "code, then the quantity; they are inspected again.\n\n"
+              "A machine down, material missing, a quality or safety problem: send /exception, or "
+              "tap \"⚠️ Report a problem\" on a task card; scan the card or type the work order or "
+              "rework code, say whether the line stopped, add a photo and a comment. Once it is "
+              "fixed you confirm it.\n\n"
+              "/tasks my tasks and rework  /exception report a problem  /lang language  /help help",
+    },
+    "help.qc": {
+        "zh": "质检员：\n质检点的报工会连同卡片照片发给您（也发到质检群），点按钮判定："
+              "「✅ 全部合格」「❌ 不合格…」或「✂️ 分批判定…」。不合格和分批在私聊里继续：输入"
+              "「合格数 返工数 报废数」（如 45 3 2），选缺陷原因，可再拍一张缺陷照片。判定是最终的；"
+              "如果别人先判了，我会告诉您是谁。\n返工的件生成返工单（如 RW-000001）交给原工人，"
+              "返工报回后会再次送到您这里复检。\n\n"
+              "发现问题：发送 /exception，或点任务卡上的「⚠️ 报告异常」。\n\n"
+              "/tasks 我的任务  /exception 报告异常  /lang 切换语言  /help 帮助",
+        "en": "QC inspector:\nReports at a QC checkpoint come to you with the card photo (and to "
+              "the QC group). Decide with the buttons: \"✅ Pass all\", \"❌ Reject…\" or "
+              "\"✂️ Split…\". Reject and Split continue in private: type \"pass rework scrap\" "
+              "(e.g. 45 3 2), pick the defect reason, and add a photo of the defect if you like. "
+              "A decision is final; if someone decided first, I tell you who.\nReworked pieces "
+              "get a rework task (e.g. RW-000001) for the worker, and come back to you for "
+              "re-inspection.\n\n"
+              "A problem: send /exception, or tap \"⚠️ Report a problem\" on a task card.\n\n"
+              "/tasks my tasks  /exception report a problem  /lang language  /help help",
     },
     "help.supervisor": {
-        "zh": "班组长命令：\n/status 所有未完工单\n/invite 工号 [角色] 生成注册邀请\n/tasks 我的任务\n"
-              "报工：发送流转卡照片或输入编码。",
-        "en": "Supervisor commands:\n/status every open work order\n/invite CODE [role] invite "
-              "someone\n/tasks my tasks\nReport work: send a card photo or type its code.",
+        "zh": "班组长 / 厂长命令：\n/status 所有未完工单（每道工序的良品、报废、待检、返工）\n"
+              "/invite 工号 [角色] 生成注册邀请\n/tasks 我的任务\n/exception 报告异常（或点任务卡上的"
+              "「⚠️ 报告异常」）\n报工：发送流转卡照片或输入编码。\n\n"
+              "质检：没有指定质检员时，待检的报工发给您，用「✅ 全部合格」「❌ 不合格…」「✂️ 分批判定…」"
+              "判定；返工单（RW-…）可点「改派」交给别人。\n"
+              "异常：在私聊或群里点「👀 响应」「✅ 已解决」；无人响应会按升级规则逐级通知。\n\n"
+              "群聊：把机器人拉进群，由厂长在群里发送 /link exceptions（异常）、/link qc（质检）"
+              "或 /link management（管理）绑定用途；/unlink 解除。",
+        "en": "Supervisor and manager commands:\n/status every open work order (good, scrap, pending QC and "
+              "rework per operation)\n/invite CODE [role] invite someone\n/tasks my tasks\n"
+              "/exception report a problem (or tap \"⚠️ Report a problem\" on a task card)\n"
+              "Report work: send a card photo or type its code.\n\n"
+              "QC: with no inspector assigned, held reports come to you; decide with \"✅ Pass "
+              "all\", \"❌ Reject…\" or \"✂️ Split…\"; hand a rework task (RW-…) to someone else "
+              "with \"Reassign\".\n"
+              "Exceptions: tap \"👀 Acknowledge\" and \"✅ Resolved\" in private or in the group; "
+              "if nobody acts, the escalation ladder calls the next level.\n\n"
+              "Groups: add the bot to a group; a manager sends /link exceptions, /link qc or "
+              "/link management there to link it; /unlink undoes it.",
     },
     "command.unknown": {"zh": "不认识这个命令。发送 /help 查看可用命令。",
                         "en": "Unknown command. Send /help to see what you can do."},
@@ -213,14 +260,21 @@ CATALOG: dict[str, dict[str, str]] = {
     "tasks.item": {"zh": "• {work_order} {product} · {seq} {operation}：已到 {arrived}，已报 {good}，剩余 {remaining}，交期 {due}",
                    "en": "• {work_order} {product} · {seq} {operation}: arrived {arrived}, "
                          "good {good}, left {remaining}, due {due}"},
+    "tasks.rework_item": {
+        "zh": "• 🔧 返工单 {code}：{work_order} · {seq} {operation}，{quantity} 件中还有 {left} 件待报，"
+              "原因：{reason}",
+        "en": "• 🔧 Rework {code}: {work_order} · {seq} {operation}, {left} of {quantity} pieces "
+              "to report, reason: {reason}"},
     "tasks.shown": {"zh": "我的任务", "en": "My tasks"},
     "status.none": {"zh": "没有未完成的工单。", "en": "No open work orders."},
     "status.header": {"zh": "未完成工单（{count}）：", "en": "Open work orders ({count}):"},
     "status.work_order": {"zh": "\n{work_order} {product} ×{quantity}，交期 {due}，{status}",
                           "en": "\n{work_order} {product} ×{quantity}, due {due}, {status}"},
-    "status.operation": {"zh": "  {seq} {operation}：良品 {good}/{planned}，报废 {scrap}，已到 {arrived}（{status}）",
-                         "en": "  {seq} {operation}: good {good}/{planned}, scrap {scrap}, "
-                               "arrived {arrived} ({status})"},
+    "status.operation": {
+        "zh": "  {seq} {operation}：良品 {good}/{planned}，报废 {scrap}，待检 {pending_qc}，返工 {rework}，"
+              "已到 {arrived}（{status}）",
+        "en": "  {seq} {operation}: good {good}/{planned}, scrap {scrap}, pending QC {pending_qc}, "
+              "rework {rework}, arrived {arrived} ({status})"},
     "work_order.bad_state": {"zh": "工单 {work_order} 当前为「{status}」，不能这样操作。",
                              "en": "Work order {work_order} is {status}; that is not possible now."},
     "work_order.no_operations": {"zh": "工单 {work_order} 的工艺路线没有工序。",

@@ -8,10 +8,11 @@ from bot.i18n import label
 from domain.status import WorkOrderView
 
 HEADERS = {
-    "zh": ("工序", "名称", "计划", "已到", "良品", "报废", "待检", "剩余", "状态"),
-    "en": ("op", "name", "planned", "arrived", "good", "scrap", "pend.QC", "left", "status"),
+    "zh": ("工序", "名称", "计划", "已到", "良品", "报废", "待检", "返工", "剩余", "状态"),
+    "en": ("op", "name", "planned", "arrived", "good", "scrap", "pend.QC", "rework", "left",
+           "status"),
 }
-WIDTHS = (5, 14, 8, 8, 8, 8, 8, 8, 10)
+WIDTHS = (5, 14, 8, 8, 8, 8, 8, 8, 8, 10)
 
 
 def _width(text: str) -> int:
@@ -23,6 +24,10 @@ def _cell(text: object, width: int) -> str:
     while _width(text) > width:
         text = text[:-1]
     return text + " " * (width - _width(text))
+
+
+def _row(cells: tuple[object, ...]) -> str:
+    return ("  " + "".join(_cell(c, w) for c, w in zip(cells, WIDTHS, strict=True))).rstrip()
 
 
 def status_table(views: list[WorkOrderView], lang: str) -> str:
@@ -40,11 +45,11 @@ def status_table(views: list[WorkOrderView], lang: str) -> str:
             lines.append(f"{view.code}  {view.product_code} {view.product_name}  ×{view.quantity}"
                          f"  order {view.order_no} ({view.customer})  due {due}"
                          f"  priority {view.priority}  {status}")
-        lines.append("  " + "".join(_cell(h, w) for h, w in zip(HEADERS[lang], WIDTHS, strict=True)))
+        lines.append(_row(HEADERS[lang]))
         for op in view.operations:
             qc = "*" if op.qc_checkpoint else ""
             cells = (f"{op.seq}{qc}", op.name, op.planned, op.arrived, op.good, op.scrap,
-                     op.pending_qc, op.remaining, label("status", op.status, lang))
-            lines.append("  " + "".join(_cell(c, w) for c, w in zip(cells, WIDTHS, strict=True)))
+                     op.pending_qc, op.rework, op.remaining, label("status", op.status, lang))
+            lines.append(_row(cells))
         lines.append("")
     return "\n".join(lines).rstrip()

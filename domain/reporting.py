@@ -34,6 +34,7 @@ from domain.models import (
     QCInspection,
     ReportDraft,
     ReportStatus,
+    ReworkStatus,
     ReworkTask,
     TaskAssignee,
     TaskStatus,
@@ -527,3 +528,23 @@ async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
         select(WorkOrder).where(WorkOrder.id.in_({wo_id for wo_id, _ in mine}))
         .options(*WHOLE))).all()}
     return [_card(work_orders[wo_id], seq, rules) for wo_id, seq in mine]
+
+
+@dataclass(frozen=True)
+class MyRework:
+    """A rework task waiting for this person: reported from its card (domain.rework)."""
+
+    task: ReworkTask
+    card: dict[str, Any]  # what its card shows: domain.rework.card_params
+
+
+async def my_rework(session: AsyncSession, person: Person, limit: int = 20) -> list[MyRework]:
+    """Rework tasks assigned to this person with pieces still to report, oldest first (pieces
+    already back and waiting for re-inspection are QC's now)."""
+    found = (await session.scalars(
+        select(ReworkTask).where(ReworkTask.assignee_id == person.id,
+                                 ReworkTask.status != ReworkStatus.done)
+        .order_by(ReworkTask.id))).all()
+    to_report = [r for r in found if rework.outstanding(r) > 0][:limit]
+    settings = await load_settings(session) if to_report else None
+    return [MyRework(r, await rework.card_params(session, r, settings)) for r in to_report]

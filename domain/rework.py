@@ -87,10 +87,13 @@ async def card_params(session: AsyncSession, rework: ReworkTask,
             "assignee": assignee.name if assignee else "—"}
 
 
+def report_button(rework: ReworkTask) -> Button:
+    """Opens the rework task's card for reporting (on its card and in /tasks)."""
+    return Button("btn.rework_report", f"rw:r:{rework.id}", {"code": rework.code})
+
+
 def _assigned_notice(params: dict[str, Any], rework: ReworkTask) -> Notice:
-    return Notice("rework.assigned", params,
-                  buttons=[[Button("btn.rework_report", f"rw:r:{rework.id}",
-                                   {"code": rework.code})]])
+    return Notice("rework.assigned", params, buttons=[[report_button(rework)]])
 
 
 def reassign_button(rework: ReworkTask) -> Button:

@@ -74,8 +74,11 @@ def test_status_json_is_the_same_truth(tmp_path, workbook):
     assert [op["seq"] for op in first["operations"]] == [10, 20, 30, 40, 50]
     assert first["operations"][0]["remaining"] == 500
     assert first["operations"][1]["arrived"] == 0
-    text = gongdan(tmp_path, "status").stdout
-    assert "WO-000001  BT-200" in text
+    text = gongdan(tmp_path, "status").stdout.splitlines()
+    first = text.index(next(line for line in text if line.startswith("WO-000001  BT-200")))
+    assert text[first + 1:first + 3] == [
+        "  op   name          planned arrived good    scrap   pend.QC rework  left    status",
+        "  10   贴片          500     500     0       0       0       0       500     ready"]
 
 
 def test_labels_and_invites(tmp_path, workbook):

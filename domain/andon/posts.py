@@ -148,6 +148,8 @@ async def escalation(session: AsyncSession, exception: FloorException, *, waitin
                      age: timedelta, level: int, levels: int, caught_up: int) -> Notice:
     """A reminder that the exception still waits (for acknowledgement or resolution)."""
     params, lines = await body(session, exception)
+    # The heading names this step's level; the post's "escalated to" line would lag one behind.
+    lines = [line for line in lines if line[0] != "exception.level_line"]
     key = "exception.escalated_ack" if waiting_for == "ack" else "exception.escalated_resolve"
     params |= {"age_seconds": int(age.total_seconds()), "level": level, "levels": levels}
     if caught_up:

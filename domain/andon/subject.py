@@ -1,5 +1,6 @@
 """What an exception concerns: a work order (and maybe one of its tasks), a workstation, or
-nothing in particular. Resolved from a scanned card, a typed code, or a button."""
+nothing in particular. Resolved from a scanned card (a work order's or a rework task's), a typed
+code, or a button."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import rework
 from domain.errors import DomainError
 from domain.models import (
     OPEN_WORK_ORDER,
@@ -18,7 +20,7 @@ from domain.models import (
     TaskStatus,
     WorkOrder,
 )
-from domain.payload import LabelCode
+from domain.payload import LabelCode, ReworkCode
 
 # Buttons offered when asking what an exception concerns: enough to pick from, few enough to read.
 MAX_CHOICES = 6
@@ -71,8 +73,11 @@ async def describe(session: AsyncSession, subject: Subject) -> tuple[str, dict[s
     return "exception.about_nothing", {}
 
 
-async def of_code(session: AsyncSession, code: LabelCode) -> Subject:
-    """A scanned or typed work-order code; with an operation (`:20`) it names that task."""
+async def of_code(session: AsyncSession, code: LabelCode | ReworkCode) -> Subject:
+    """A scanned or typed code. A work order's names the work order, with an operation (`:20`)
+    that task; a rework card's (RW-000007) names the task its pieces came back to."""
+    if isinstance(code, ReworkCode):
+        return await of_task(session, (await rework.by_code(session, code.code)).task_id)
     work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code.work_order))
     if work_order is None:
         raise DomainError("exception.unknown_work_order", work_order=code.work_order)

@@ -35,6 +35,13 @@ def on_photo(kind: str) -> Callable[[PhotoStep], PhotoStep]:
     return register
 
 
+def as_typed(ctx: Ctx) -> str:
+    """The message exactly as the person wrote it (steps get it normalised for parsing:
+    full-width digits and punctuation folded); free text such as a comment keeps its own."""
+    message = ctx.update.effective_message
+    return (message.text or message.caption or "").strip() if message else ""
+
+
 async def dispatch_text(ctx: Ctx, text: str) -> bool:
     draft = await conversation.open_input(ctx.session, ctx.me, ctx.scope.now)
     step = _TEXT.get(draft.kind) if draft is not None else None

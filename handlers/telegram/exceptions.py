@@ -23,10 +23,10 @@ from domain.andon.subject import Subject
 from domain.errors import DomainError
 from domain.models import InputDraft, InputStatus, Priority
 from domain.notifications import Button, Notice, enqueue
-from domain.payload import LabelCode, parse_payload, parse_typed_code
+from domain.payload import LabelCode, ReworkCode, parse_label, parse_typed_label
 from domain.quantity_text import looks_numeric
 from handlers.telegram.common import Ctx, handler
-from handlers.telegram.conversation import on_photo, on_text
+from handlers.telegram.conversation import as_typed, on_photo, on_text
 from handlers.telegram.scan import Scan
 
 FLOW = "exception"
@@ -231,7 +231,7 @@ async def typed(ctx: Ctx, draft: InputDraft, text: str) -> bool:
         else:
             ctx.reply("exception.line_hint")
     elif draft.stage == DETAILS:
-        _add_comment(ctx, draft, text)
+        _add_comment(ctx, draft, as_typed(ctx))
         ctx.reply("exception.comment_added", buttons=_details_buttons(draft))
     else:
         ctx.reply("exception.answer_buttons")
@@ -239,7 +239,7 @@ async def typed(ctx: Ctx, draft: InputDraft, text: str) -> bool:
 
 
 async def _typed_subject(ctx: Ctx, text: str) -> Subject | None:
-    code = parse_typed_code(text)
+    code = parse_typed_label(text)
     if code is not None:
         return await subject.of_code(ctx.session, code)
     return await subject.of_typed_workstation(ctx.session, text)
@@ -275,12 +275,13 @@ async def photographed(ctx: Ctx, draft: InputDraft, scan: Scan) -> bool:
     return True
 
 
-def _card_codes(scan: Scan) -> list[LabelCode]:
-    """Work-order codes read in the photo (anything that does not parse is not a card)."""
-    codes = []
+def _card_codes(scan: Scan) -> list[LabelCode | ReworkCode]:
+    """Work-order and rework codes read in the photo (anything that does not parse is not a
+    card)."""
+    codes: list[LabelCode | ReworkCode] = []
     for text in scan.texts:
         try:
-            codes.append(parse_payload(text))
+            codes.append(parse_label(text))
         except DomainError:
             continue
     return codes
@@ -327,11 +328,11 @@ async def resolve_button(ctx: Ctx) -> None:
 
 @on_text(NOTE)
 async def note(ctx: Ctx, draft: InputDraft, text: str) -> bool:
-    if draft.ref_id is None or parse_typed_code(text) is not None or looks_numeric(text):
+    if draft.ref_id is None or parse_typed_label(text) is not None or looks_numeric(text):
         # A card code or quantities: work being reported, not a note.
         await conversation.finish(ctx.session, draft, ctx.scope.now, InputStatus.cancelled)
         return False
-    await andon.add_note(ctx.session, ctx.me, draft.ref_id, text, now=ctx.scope.now,
+    await andon.add_note(ctx.session, ctx.me, draft.ref_id, as_typed(ctx), now=ctx.scope.now,
                          rules=ctx.services.rules)
     await conversation.finish(ctx.session, draft, ctx.scope.now)
     ctx.reply("exception.note_saved", code=andon.exception_code(draft.ref_id))

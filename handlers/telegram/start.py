@@ -37,8 +37,13 @@ async def help_command(ctx: Ctx) -> None:
 
 
 def help_for(ctx: Ctx) -> None:
-    is_supervisor = ctx.person is not None and ctx.person.has_role(Role.supervisor)
-    ctx.reply("help.supervisor" if is_supervisor else "help.worker")
+    person = ctx.person
+    if person is not None and person.has_role(Role.supervisor):
+        ctx.reply("help.supervisor")
+    elif person is not None and person.has_role(Role.qc):
+        ctx.reply("help.qc")
+    else:
+        ctx.reply("help.worker")
 
 
 @handler(role=None)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.render import render
 from domain import andon, reminders
+from domain.andon import subject
 from domain.andon.subject import Subject
 from domain.errors import DomainError
 from domain.models import (
@@ -25,8 +26,10 @@ from domain.models import (
     Person,
     Reminder,
     Responsibility,
+    ReworkTask,
     WorkOrder,
 )
+from domain.payload import ReworkCode, parse_label, parse_typed_label
 from domain.rules import FactoryRules
 from tests import builders
 
@@ -248,6 +251,28 @@ async def test_a_stop_without_a_subject_counts_downtime_only(floor):
     assert await statuses(floor) == ["ready", "waiting", "waiting"]
     await act(floor, andon.resolve, "S01", ex_id, T0 + timedelta(seconds=90))
     assert (await exception(floor, ex_id)).downtime_seconds == 90
+
+
+# --- what it concerns ----------------------------------------------------------------------
+
+
+async def test_a_rework_card_names_the_work_order_and_task_it_came_back_to(floor):
+    async with floor() as session, session.begin():
+        wo = await session.scalar(select(WorkOrder).where(WorkOrder.code == "WO-000002"))
+        tht = await session.scalar(select(OperationTask).where(
+            OperationTask.work_order_id == wo.id, OperationTask.seq == 20))
+        session.add(ReworkTask(code="RW-000001", task_id=tht.id, work_order_id=wo.id,
+                               operation_id=tht.operation_id, inspection_id=1, quantity=3))
+    async with floor() as session:
+        typed = await subject.of_code(session, parse_typed_label("rw-1"))
+        assert typed == Subject(wo.id, "WO-000002", tht.id)
+        assert await subject.of_code(session, parse_label("GD1:RW-000001")) == typed
+        assert await subject.describe(session, typed) == (
+            "exception.about_task", {"work_order": "WO-000002", "seq": 20, "operation": "插件"})
+        with pytest.raises(DomainError) as unknown:
+            await subject.of_code(session, ReworkCode("RW-000009"))
+        assert (unknown.value.key, unknown.value.params) == (
+            "rework.unknown", {"code": "RW-000009"})
 
 
 # --- the state machine ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from domain import qc, reporting
 from domain import rework as rework_tasks
 from domain.errors import DomainError
 from domain.models import AuditEvent, FactorySetting, QCInspection, ReworkTask, WorkReport
+from domain.notifications import Button
 from domain.payload import (
     LabelCode,
     ReworkCode,
@@ -214,6 +215,30 @@ async def test_a_supervisor_reassigns_and_both_are_told(session, floor):
         await rework_tasks.reassign(session, floor["S01"], rework.id, floor["W09"].id, now=NOW,
                                     rules=RULES)
     assert refused.value.key == "rework.cannot_take"
+
+
+# --- my rework (/tasks) ------------------------------------------------------------------------
+
+
+async def test_my_rework_lists_what_is_left_to_report_with_the_card_button(session, floor):
+    rework = await with_rework(session, floor, 50, 5)
+    assert await reporting.my_rework(session, floor["W03"]) == []
+    (mine,) = await reporting.my_rework(session, floor["W02"])
+    assert mine.task.id == rework.id
+    assert mine.card == {
+        "code": "RW-000001", "work_order": "WO-000001", "seq": 20, "operation": "插件",
+        "quantity": 5, "left": 5, "reason": {"zh": "毛刺", "en": "burr"}, "assignee": "工人W02"}
+    # /tasks offers the same Report button as the rework card itself.
+    assert rework_tasks.report_button(mine.task) == Button(
+        "btn.rework_report", f"rw:r:{rework.id}", {"code": "RW-000001"})
+
+    await report(session, floor["W02"], 3, code=RW1)
+    (mine,) = await reporting.my_rework(session, floor["W02"])
+    assert mine.card["left"] == 2
+    # Everything reported back: it waits for QC, nothing is left for the worker to do.
+    await report(session, floor["W02"], 2, code=RW1)
+    assert (await rework_row(session)).status == "in_progress"
+    assert await reporting.my_rework(session, floor["W02"]) == []
 
 
 # --- traceability ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from domain.models import (
     LadderStep,
     OperationTask,
     Responsibility,
+    ReworkTask,
 )
 from tests import builders
 from tests.e2e.conftest import Floor, seed, settings_for
@@ -81,7 +82,7 @@ async def test_a_line_stop_from_the_task_card_handled_in_the_group(floor):
     await worker.wait_edit("照片")
     await worker.send_photo(await card_photo(floor))
     await worker.wait_message("照片已添加")
-    await worker.send_text("贴片机吸嘴堵了")
+    await worker.send_text("贴片机吸嘴堵了，抛料严重")
     await worker.wait_message("说明已记录")
     await worker.press("提交")
     done = await worker.wait_edit("已上报异常 EX-000001")
@@ -91,7 +92,7 @@ async def test_a_line_stop_from_the_task_card_handled_in_the_group(floor):
     # The group gets the post with the photo and the buttons; the mechanic gets it in private.
     post = await group.wait_message("EX-000001")
     assert post.photo is not None
-    assert "🚨 异常 EX-000001｜设备｜紧急" in post.caption and "贴片机吸嘴堵了" in post.caption
+    assert "🚨 异常 EX-000001｜设备｜紧急" in post.caption and "贴片机吸嘴堵了，抛料严重" in post.caption
     assert "⛔ 停线中" in post.caption and "状态：待响应" in post.caption
     assert post.button_texts == ["👀 响应", "✅ 已解决"]
     call = await mechanic.wait_message("EX-000001")
@@ -209,6 +210,43 @@ async def test_a_worker_cannot_acknowledge_and_a_stranger_in_the_group_neither(f
     assert (await the_exception(floor)).status == "open"
 
 
+async def test_a_rework_card_typed_or_photographed_names_its_work_order(floor):
+    await setup_andon(floor)
+    async with floor.bot.sessions() as session, session.begin():
+        tht = await session.scalar(select(OperationTask).where(OperationTask.seq == 20))
+        session.add(ReworkTask(code="RW-000001", task_id=tht.id, work_order_id=tht.work_order_id,
+                               operation_id=tht.operation_id, inspection_id=1, quantity=5))
+    async with floor.bot.sessions() as session:
+        (card,) = await cards_for(session, ["RW-000001"], None)
+    worker = await floor.register(1002, "W02", "Wang")
+
+    await worker.command("/exception")
+    await worker.wait_message("是哪一类问题")
+    await worker.press("质量")
+    await worker.wait_edit("涉及哪个工单或工位")
+    await worker.send_text("RW-000009")
+    assert (await worker.wait_message()).text == "找不到返工单 RW-000009。"
+    await worker.send_text("rw-1")
+    line = await worker.wait_message("生产线停了吗")
+    assert line.text == "生产线停了吗？\n涉及：工单 WO-000001 · 工序 20 插件"
+    await worker.press("取消", line)
+    await worker.wait_edit("已取消")
+
+    await worker.command("/exception")
+    await worker.wait_message("是哪一类问题")
+    await worker.press("质量")
+    await worker.wait_edit("涉及哪个工单或工位")
+    await worker.send_photo(phone_photo(render_card(card), seed=5, difficulty="easy"))
+    line = await worker.wait_message("生产线停了吗", timeout=10)
+    assert line.text == "生产线停了吗？\n涉及：工单 WO-000001 · 工序 20 插件"
+    await worker.press("没有停线", line)
+    await worker.wait_edit("提交")
+    await worker.press("提交")
+    assert "涉及：工单 WO-000001 · 工序 20 插件" in (await worker.wait_edit("EX-000001")).text
+    exception = await the_exception(floor)
+    assert (exception.work_order_id, exception.task_id) == (tht.work_order_id, tht.id)
+
+
 # --- the ladder on a clock in seconds ------------------------------------------------------
 
 LADDER = ((0, "responsible"), (1, "role:supervisor"), (2, "role:manager"),
@@ -256,7 +294,7 @@ async def test_nobody_acknowledges_and_it_climbs_every_step_once(fast_floor):
     third = await manager.wait_message("无人响应", timeout=10)
     assert "第 3/4 级" in third.text
     fourth = await group.wait_message("无人响应", timeout=10)
-    assert "第 4/4 级" in fourth.text
+    assert "第 4/4 级" in fourth.text and "已升级至" not in fourth.text
     mentioned = {e["user"]["id"] for e in fourth.entities if e["type"] == "text_mention"}
     assert mentioned == {4001, 2001, 3001}
 

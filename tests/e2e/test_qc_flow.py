@@ -249,3 +249,47 @@ async def test_the_rework_card_photographed_opens_the_rework(floor):
     await inspector.wait_message("返工复检")
     assert await quantities(floor) == [(100, 0, 0, 0, "done"), (0, 2, 0, 18, "in_progress"),
                                        (0, 0, 0, 0, "waiting")]
+
+
+async def test_my_tasks_list_my_rework_and_status_shows_pending_qc_and_rework(floor):
+    await make_checkpoint(floor, ("Q01", "qc"))
+    smt = await floor.register(1001, "W01", "Li")
+    tht = await floor.register(1002, "W02", "Wang")
+    inspector = await floor.register(3001, "Q01", "Guo", role="qc")
+    supervisor = await floor.register(2001, "S01", "Ma", role="supervisor")
+    await smt.send_text("WO-000001 100")
+    await smt.wait_message("已记录")
+    await tht.send_text("WO-000001 50")
+    await inspector.press("✂️ 分批判定…", await inspector.wait_message("待质检"))
+    await inspector.wait_message("合计 50")
+    await inspector.send_text("40 6 4")
+    await inspector.press("毛刺", await inspector.wait_message("请选择缺陷原因"))
+    await inspector.press("不拍照，完成", await inspector.wait_message("缺陷照片"))
+    await tht.wait_message("返工单 RW-000001 交给您")
+    await tht.send_text("WO-000001 30")  # held for QC, nobody decides yet
+    await tht.wait_message("质检点")
+
+    await tht.command("/tasks")
+    listed = await tht.wait_message("我的任务")
+    assert listed.text == (
+        "我的任务（2）：\n"
+        "• WO-000001 PCB-A 主板 · 20 插件：已到 100，已报 70，剩余 20，交期 2030-12-01\n"
+        "• 🔧 返工单 RW-000001：WO-000001 · 20 插件，6 件中还有 6 件待报，原因：毛刺")
+    assert listed.button_texts == ["报工 WO-000001 插件（剩 20）", "🔧 报返工 RW-000001"]
+    # The same button as on the rework card: it opens the rework for reporting.
+    await tht.press("🔧 报返工 RW-000001", listed)
+    card = await tht.wait_message("🔧 返工单 RW-000001 · 工单 WO-000001")
+    assert "还有 6 件待报" in card.content
+
+    await supervisor.command("/status")
+    status = await supervisor.wait_message("未完成工单")
+    assert status.text.splitlines()[2:] == [
+        "WO-000001 PCB-A 主板 ×100，交期 2030-12-01，生产中",
+        "  10 贴片：良品 100/100，报废 0，待检 0，返工 0，已到 100（已完工）",
+        "  20 插件：良品 40/100，报废 4，待检 30，返工 6，已到 100（生产中）",
+        "  30 测试：良品 0/100，报废 0，待检 0，返工 0，已到 40（可开工）"]
+    # Nothing of the rework is left to report once it all went back to QC.
+    await tht.send_text("6")
+    await tht.wait_message("已记录返工 RW-000001")
+    await tht.command("/tasks")
+    assert "RW-000001" not in (await tht.wait_message("我的任务")).text

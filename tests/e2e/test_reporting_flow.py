@@ -2,10 +2,12 @@
 
 from sqlalchemy import func, select
 
+from bot.catalog import CATALOG
 from bot.labels import render_card
 from bot.photo_sim import phone_photo
 from bot.travel_cards import cards_for
 from domain.models import AuditEvent, OperationTask, WorkReport
+from tests import builders
 
 
 async def task_quantities(floor):
@@ -131,6 +133,29 @@ async def test_supervisor_sees_status_and_invites(floor):
     await newcomer.command("/start", code)
     welcome = await newcomer.wait_message()
     assert "注册成功" in welcome.text and "W02" in welcome.text
+
+
+async def test_help_for_each_role_covers_qc_rework_exceptions_and_groups(floor):
+    async with floor.bot.sessions() as session, session.begin():
+        await builders.person(session, "Q01", role="qc")
+        await builders.person(session, "M01", role="manager")
+    worker = await floor.register(1001, "W01", "Li")
+    inspector = await floor.register(3001, "Q01", "Guo", lang="en", role="qc")
+    manager = await floor.register(4001, "M01", "Lin", role="manager")
+    # The help follows registration; /help shows it again.
+    helps = [view.messages[-1].text for view in (worker, inspector, manager)]
+    assert helps == [CATALOG["help.worker"]["zh"], CATALOG["help.qc"]["en"],
+                     CATALOG["help.supervisor"]["zh"]]
+    await inspector.command("/help")
+    assert (await inspector.wait_message()).text == CATALOG["help.qc"]["en"]
+    worker_help, qc_help, manager_help = helps
+    for part in ("/exception", "「⚠️ 报告异常」", "RW-000001", "「🔧 报返工」", "质检"):
+        assert part in worker_help, part
+    for part in ('"✅ Pass all"', '"✂️ Split…"', "45 3 2", "RW-000001", "/exception",
+                 '"⚠️ Report a problem"'):
+        assert part in qc_help, part
+    for part in ("待检、返工", "/link exceptions", "/link qc", "「👀 响应」", "/exception"):
+        assert part in manager_help, part
 
 
 async def test_strangers_only_get_the_registration_prompt(floor):

@@ -182,3 +182,13 @@ def _tell(ctx: Ctx, key: str, **params: Any) -> None:
     ctx.reply(key, **params)
     if ctx.update.callback_query:
         ctx.answer(key, **params)
+
+
+def button_ids(ctx: Ctx, count: int, *, skip: int = 1) -> list[int]:
+    """The numeric parts of callback data after `skip` words (`q:12:30`, `e:ack:7`); forged
+    data is refused."""
+    data = ctx.update.callback_query.data if ctx.update.callback_query else None
+    parts = (data or "").split(":")[skip:]
+    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
+        raise DomainError("button.invalid")
+    return [int(p) for p in parts]

@@ -25,7 +25,7 @@ from domain.models import InputDraft, InputStatus, Priority
 from domain.notifications import Button, Notice, enqueue
 from domain.payload import LabelCode, ReworkCode, parse_label, parse_typed_label
 from domain.quantity_text import looks_numeric
-from handlers.telegram.common import Ctx, handler
+from handlers.telegram.common import Ctx, button_ids, handler
 from handlers.telegram.conversation import as_typed, on_photo, on_text
 from handlers.telegram.scan import Scan
 
@@ -37,15 +37,6 @@ NO = {"否", "没有", "没停", "不是", "no", "n"}
 
 
 # --- callback data -------------------------------------------------------------------------
-
-
-def _numbers(ctx: Ctx, count: int) -> list[int]:
-    """The ids after `e:<action>:`; forged data is refused."""
-    data = ctx.update.callback_query.data if ctx.update.callback_query else None
-    parts = (data or "").split(":")[2:]
-    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
-        raise DomainError("button.invalid")
-    return [int(p) for p in parts]
 
 
 def _cancel(draft: InputDraft) -> list[Button]:
@@ -119,7 +110,7 @@ async def start(ctx: Ctx) -> None:
 @handler()
 async def start_from_task(ctx: Ctx) -> None:
     """e:t:<task>: the task card's button; the work order and task are known already."""
-    (task_id,) = _numbers(ctx, 1)
+    (task_id,) = button_ids(ctx, 1, skip=2)
     about = await subject.of_task(ctx.session, task_id)
     draft = await conversation.start_input(ctx.session, ctx.me, chat_id=ctx.chat_id, kind=FLOW,
                                            stage=KIND, now=ctx.scope.now, **about.as_data())
@@ -131,7 +122,7 @@ async def start_from_task(ctx: Ctx) -> None:
 
 @handler()
 async def kind_button(ctx: Ctx) -> None:
-    draft_id, index = _numbers(ctx, 2)
+    draft_id, index = button_ids(ctx, 2, skip=2)
     draft = await _draft_at(ctx, draft_id, KIND)
     if index >= len(andon.KINDS):
         raise DomainError("button.invalid")
@@ -145,7 +136,7 @@ async def kind_button(ctx: Ctx) -> None:
 
 @handler()
 async def work_order_button(ctx: Ctx) -> None:
-    draft_id, work_order_id = _numbers(ctx, 2)
+    draft_id, work_order_id = button_ids(ctx, 2, skip=2)
     draft = await _draft_at(ctx, draft_id, SUBJECT)
     await _ask_line(ctx, ctx.edit, draft, await subject.of_work_order_id(ctx.session,
                                                                          work_order_id))
@@ -153,7 +144,7 @@ async def work_order_button(ctx: Ctx) -> None:
 
 @handler()
 async def workstation_button(ctx: Ctx) -> None:
-    draft_id, index = _numbers(ctx, 2)
+    draft_id, index = button_ids(ctx, 2, skip=2)
     draft = await _draft_at(ctx, draft_id, SUBJECT)
     stations = conversation.answers(draft).get("stations") or []
     if index >= len(stations):
@@ -163,14 +154,14 @@ async def workstation_button(ctx: Ctx) -> None:
 
 @handler()
 async def no_subject_button(ctx: Ctx) -> None:
-    (draft_id,) = _numbers(ctx, 1)
+    (draft_id,) = button_ids(ctx, 1, skip=2)
     draft = await _draft_at(ctx, draft_id, SUBJECT)
     await _ask_line(ctx, ctx.edit, draft, subject.NOTHING)
 
 
 @handler()
 async def line_button(ctx: Ctx) -> None:
-    draft_id, stopped = _numbers(ctx, 2)
+    draft_id, stopped = button_ids(ctx, 2, skip=2)
     draft = await _draft_at(ctx, draft_id, LINE)
     if stopped not in (0, 1):
         raise DomainError("button.invalid")
@@ -179,7 +170,7 @@ async def line_button(ctx: Ctx) -> None:
 
 @handler()
 async def submit_button(ctx: Ctx) -> None:
-    (draft_id,) = _numbers(ctx, 1)
+    (draft_id,) = button_ids(ctx, 1, skip=2)
     draft = await _draft_at(ctx, draft_id, DETAILS)
     data = conversation.answers(draft)
     if not await conversation.finish(ctx.session, draft, ctx.scope.now):
@@ -206,7 +197,7 @@ async def submit_button(ctx: Ctx) -> None:
 
 @handler()
 async def cancel_button(ctx: Ctx) -> None:
-    (draft_id,) = _numbers(ctx, 1)
+    (draft_id,) = button_ids(ctx, 1, skip=2)
     draft = await _draft_at(ctx, draft_id)
     await conversation.finish(ctx.session, draft, ctx.scope.now, InputStatus.cancelled)
     ctx.edit("exception.cancelled")
@@ -299,7 +290,7 @@ def _privately(ctx: Ctx, key: str, buttons: list[list[Button]] | None = None,
 
 @handler()
 async def acknowledge_button(ctx: Ctx) -> None:
-    (exception_id,) = _numbers(ctx, 1)
+    (exception_id,) = button_ids(ctx, 1, skip=2)
     exception = await andon.acknowledge(ctx.session, ctx.me, exception_id, now=ctx.scope.now,
                                         rules=ctx.services.rules)
     code = andon.exception_code(exception.id)
@@ -310,7 +301,7 @@ async def acknowledge_button(ctx: Ctx) -> None:
 
 @handler()
 async def resolve_button(ctx: Ctx) -> None:
-    (exception_id,) = _numbers(ctx, 1)
+    (exception_id,) = button_ids(ctx, 1, skip=2)
     resolved = await andon.resolve(ctx.session, ctx.me, exception_id, now=ctx.scope.now,
                                    rules=ctx.services.rules)
     code = andon.exception_code(exception_id)
@@ -341,7 +332,7 @@ async def note(ctx: Ctx, draft: InputDraft, text: str) -> bool:
 
 @handler()
 async def fixed_button(ctx: Ctx) -> None:
-    (exception_id,) = _numbers(ctx, 1)
+    (exception_id,) = button_ids(ctx, 1, skip=2)
     await andon.confirm_fixed(ctx.session, ctx.me, exception_id, now=ctx.scope.now,
                               rules=ctx.services.rules)
     code = andon.exception_code(exception_id)
@@ -351,7 +342,7 @@ async def fixed_button(ctx: Ctx) -> None:
 
 @handler()
 async def not_fixed_button(ctx: Ctx) -> None:
-    (exception_id,) = _numbers(ctx, 1)
+    (exception_id,) = button_ids(ctx, 1, skip=2)
     await andon.reject_fix(ctx.session, ctx.me, exception_id, now=ctx.scope.now,
                            rules=ctx.services.rules)
     code = andon.exception_code(exception_id)

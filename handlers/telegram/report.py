@@ -22,7 +22,7 @@ from domain.quantity_text import looks_numeric, parse_quantities
 from domain.reporting import NeedsReason, OpenedCard, OperationChoice
 from handlers.telegram import conversation
 from handlers.telegram.cards import card_params, quantity_buttons
-from handlers.telegram.common import Ctx, handler
+from handlers.telegram.common import Ctx, button_ids, handler
 from handlers.telegram.scan import Scan, fetch_and_decode
 
 # --- photos --------------------------------------------------------------------------------
@@ -158,24 +158,15 @@ def confirm(ctx: Ctx, recorded: reporting.Recorded) -> None:
 # --- buttons -------------------------------------------------------------------------------
 
 
-def _ints(ctx: Ctx, count: int) -> list[int]:
-    """The numeric parts of callback data such as `q:12:30`; forged data is refused."""
-    data = ctx.update.callback_query.data if ctx.update.callback_query else None
-    parts = (data or "").split(":")[1:]
-    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
-        raise DomainError("button.invalid")
-    return [int(p) for p in parts]
-
-
 @handler()
 async def quantity_button(ctx: Ctx) -> None:
-    draft_id, good = _ints(ctx, 2)
+    draft_id, good = button_ids(ctx, 2)
     await submit(ctx, draft_id, good, 0, None)
 
 
 @handler()
 async def scrap_button(ctx: Ctx) -> None:
-    (draft_id,) = _ints(ctx, 1)
+    (draft_id,) = button_ids(ctx, 1)
     draft = await reporting.open_draft_of(ctx.session, ctx.me)
     if draft is None or draft.id != draft_id:
         raise DomainError("report.card_stale")
@@ -200,7 +191,7 @@ async def reason_button(ctx: Ctx) -> None:
 
 @handler()
 async def cancel_button(ctx: Ctx) -> None:
-    (draft_id,) = _ints(ctx, 1)
+    (draft_id,) = button_ids(ctx, 1)
     await reporting.cancel_draft(ctx.session, ctx.me, draft_id)
     ctx.edit("card.cancelled")
     ctx.answer("card.cancelled")
@@ -208,7 +199,7 @@ async def cancel_button(ctx: Ctx) -> None:
 
 @handler()
 async def undo_button(ctx: Ctx) -> None:
-    (report_id,) = _ints(ctx, 1)
+    (report_id,) = button_ids(ctx, 1)
     undone = await reporting.undo_report(ctx.session, ctx.me, report_id, now=ctx.scope.now,
                                          rules=ctx.services.rules)
     ctx.edit("undo.done", good=undone.good, scrap=undone.scrap,
@@ -219,7 +210,7 @@ async def undo_button(ctx: Ctx) -> None:
 
 @handler()
 async def task_button(ctx: Ctx) -> None:
-    (task_id,) = _ints(ctx, 1)
+    (task_id,) = button_ids(ctx, 1)
     opened = await reporting.open_task_card(ctx.session, ctx.me, task_id, chat_id=ctx.chat_id,
                                             source=ReportSource.button, rules=ctx.services.rules)
     show_card(ctx, opened)

@@ -63,6 +63,17 @@ def contents(view) -> list[str]:
     return [m.content for m in view.messages]
 
 
+async def report_without_line_stop(worker, kind: str, about: str) -> None:
+    """/exception answered with buttons: kind, what it concerns, no line stop, submit."""
+    await worker.command("/exception")
+    await worker.wait_message()
+    for button in (kind, about, "没有停线"):
+        await worker.press(button)
+        await worker.wait_edit()
+    await worker.press("提交")
+    await worker.wait_edit("EX-000001")
+
+
 async def test_a_line_stop_from_the_task_card_handled_in_the_group(floor):
     await setup_andon(floor)
     worker = await floor.register(1001, "W01", "Li")
@@ -189,16 +200,7 @@ async def test_a_worker_cannot_acknowledge_and_a_stranger_in_the_group_neither(f
     other = await floor.register(1002, "W02", "Wang")
     stranger = floor.api.user(9999, "Who")
     group = floor.api.group(GROUP, "车间异常群", members=[worker, other, stranger])
-    await worker.command("/exception")
-    await worker.wait_message()
-    await worker.press("质量")
-    await worker.wait_edit()
-    await worker.press("不涉及具体工单或工位")
-    await worker.wait_edit()
-    await worker.press("没有停线")
-    await worker.wait_edit()
-    await worker.press("提交")
-    await worker.wait_edit("EX-000001")
+    await report_without_line_stop(worker, "质量", "不涉及具体工单或工位")
     post = await group.wait_message("EX-000001")
     for person in (other, stranger):
         pressed = await group.press(person, "👀 响应", post)
@@ -275,16 +277,7 @@ async def test_nobody_acknowledges_and_it_climbs_every_step_once(fast_floor):
     manager = await floor.register(3001, "M01", "Qian", role="manager")
     group = floor.api.group(GROUP, "车间异常群", members=[worker, supervisor, manager])
 
-    await worker.command("/exception")
-    await worker.wait_message()
-    await worker.press("设备")
-    await worker.wait_edit()
-    await worker.press("工单 WO-000001")
-    await worker.wait_edit()
-    await worker.press("没有停线")
-    await worker.wait_edit()
-    await worker.press("提交")
-    await worker.wait_edit("EX-000001")
+    await report_without_line_stop(worker, "设备", "工单 WO-000001")
 
     post = await group.wait_message("EX-000001")
     call = await mechanic.wait_message("EX-000001")

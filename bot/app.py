@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from telegram.ext import Application
 
+import bot.attachments_all  # noqa: F401  (registers the file builders)
 from bot.barcode import decode_image
 from bot.config import Settings
 from bot.inbox import Processor, Receiver
 from bot.render import commands_for, group_commands
 from bot.sender import OutboxSender
+from bot.web import WebServer
+from domain import clock
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
 from handlers.telegram import routes
 from handlers.telegram.scope import Services
+from handlers.web.services import WebServices
 from scheduler.jobs import Clockwork, install
 
 log = logging.getLogger(__name__)
@@ -47,16 +51,25 @@ class GongdanBot:
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None,
                  poll_timeout: int = 25) -> None:
         self.settings = settings
+        clock.set_clock(settings.clock)
         self.engine = engine or make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.application = build_application(settings)
         self.sender = OutboxSender(self.application.bot, self.sessions, settings)
-        self.processor = Processor(self.application, self.sessions, self.sender.wake,
+        self.web_services = WebServices(self.sessions, settings.rules)
+        self.processor = Processor(self.application, self.sessions, self._committed,
                                    default_lang=settings.language)
         self.receiver = Receiver(self.application, self.sessions, self.processor.wake,
                                  poll_timeout=poll_timeout)
         self.clockwork = Clockwork(self.sessions, settings.rules, self.sender.wake)
         self.tasks: list[asyncio.Task[None]] = []
+        self.web = (WebServer(self.web_services, settings.http_host, settings.http_port)
+                    if settings.http_port is not None else None)
+
+    def _committed(self) -> None:
+        """An update's effects are in the database: send its messages, refresh live pages."""
+        self.sender.wake()
+        self.web_services.pulse.notify()
 
     async def start(self) -> None:
         await upgrade(self.engine)
@@ -75,6 +88,8 @@ class GongdanBot:
         install(self.application.job_queue, self.clockwork,
                 sweep_seconds=self.settings.sweep_seconds)
         await self.application.start()
+        if self.web is not None:
+            await self.web.start()
         loop = asyncio.get_running_loop()
         # The processor first finishes what the inbox holds from before a crash.
         self.tasks = [loop.create_task(self.sender.run(), name="outbox-sender"),
@@ -83,6 +98,8 @@ class GongdanBot:
         log.info("Gongdan bot @%s is running", me.username)
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         if self.application.running:
             await self.application.stop()  # waits for a sweep in progress to commit
         for task in self.tasks:

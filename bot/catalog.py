@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot import messages_andon, messages_groups, messages_qc, messages_reminders
+from bot import (
+    messages_andon,
+    messages_board,
+    messages_export,
+    messages_groups,
+    messages_kpis,
+    messages_qc,
+    messages_reminders,
+    messages_summary,
+    messages_wages,
+)
 from bot.import_messages import FILE_MESSAGES
 
 CATALOG: dict[str, dict[str, str]] = {
@@ -332,7 +342,8 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
 
 CATALOG.update(FILE_MESSAGES)
 CATALOG["text.bilingual"] = {"zh": "{zh}", "en": "{en}"}  # a label kept in both languages
-for _part in (messages_qc, messages_andon, messages_groups, messages_reminders):
+for _part in (messages_qc, messages_andon, messages_groups, messages_reminders, messages_wages,
+              messages_kpis, messages_summary, messages_export, messages_board):
     CATALOG.update(_part.MESSAGES)
     for _group, _values in _part.LABELS.items():
         LABELS.setdefault(_group, {}).update(_values)

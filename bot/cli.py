@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from bot.i18n import render_text
 from domain.db import make_engine, make_sessionmaker
 from domain.errors import DomainError
 from domain.migrate import upgrade
+from domain.models.base import utcnow
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -139,7 +139,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(session: Any) -> int:
         issued = await issue_invite(session, args.person, args.role,
-                                    now=datetime.now(UTC), rules=settings.rules)
+                                    now=utcnow(), rules=settings.rules)
         username = settings.bot_username or await _bot_username(settings) or "YOUR_BOT"
         expires = issued.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
         print(f"{issued.person_name} ({issued.person_code}) · {issued.role} · until {expires}")

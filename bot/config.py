@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from domain import clock
 from domain.db import default_url
 from domain.rules import FactoryRules
 
@@ -31,6 +32,13 @@ class Settings:
     photo_dir: str = "var/photos"
     # How often the reminder sweep looks for due steps (seconds).
     sweep_seconds: float = 2.0
+    # The aiohttp server (shop-floor board): off unless a port is given (0: any free port).
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    # The address people open, when the server sits behind a proxy (links in /board).
+    public_url: str | None = None
+    # A fast clock for demos and tests (domain/clock.py): "2026-11-21T17:58:00+08:00@60".
+    clock: str | None = None
     rules: FactoryRules = field(default_factory=FactoryRules)
 
     @property
@@ -60,6 +68,15 @@ class Settings:
             timezone=timezone,
             default_language=language,
         )
+        clock_spec = env.get("GONGDAN_CLOCK") or None
+        if clock_spec:
+            try:
+                clock.parse(clock_spec)
+            except ValueError as error:
+                raise SystemExit(f"GONGDAN_CLOCK: {error}") from None
+        port = env.get("GONGDAN_HTTP_PORT", "8080").strip()
+        if port and not port.isdigit():
+            raise SystemExit(f"GONGDAN_HTTP_PORT must be a port number or empty, not {port!r}")
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN") or None,
             api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
@@ -73,6 +90,10 @@ class Settings:
             photo_dir=env.get("GONGDAN_PHOTO_DIR", "var/photos"),
             sweep_seconds=_positive(env.get("GONGDAN_SWEEP_SECONDS", "2"),
                                     "GONGDAN_SWEEP_SECONDS"),
+            http_host=env.get("GONGDAN_HTTP_HOST", "127.0.0.1"),
+            http_port=int(port) if port else None,
+            public_url=env.get("GONGDAN_PUBLIC_URL") or None,
+            clock=clock_spec,
             rules=rules,
         )
 

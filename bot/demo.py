@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import qrcode
@@ -49,6 +49,7 @@ from domain.models import (
     ReworkTask,
     WorkReport,
 )
+from domain.models.base import utcnow
 from domain.registration import issue_invite
 from domain.rules import FactoryRules
 from domain.status import load_open_work_orders
@@ -84,7 +85,7 @@ class Shift:
     async def invite(self, code: str) -> str:
         async with self.bot.sessions() as session, session.begin():
             person = SAMPLE.person(code)
-            issued = await issue_invite(session, code, person.role, now=datetime.now(UTC),
+            issued = await issue_invite(session, code, person.role, now=utcnow(),
                                         rules=self.bot.settings.rules)
         return issued.code
 

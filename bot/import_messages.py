@@ -82,6 +82,10 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
                            "en": "unknown setting {value!r} ({choices})"},
     "import.bad_rework_pay": {"zh": "返工计薪 {value!r} 无效（paid 计薪、unpaid_own 责任人不计、unpaid 不计）",
                               "en": "unknown rework pay {value!r} (paid, unpaid_own, unpaid)"},
+    "import.bad_hours_source": {"zh": "工时来源 {value!r} 无效（clock 打卡、shift 排班）",
+                                "en": "unknown hours source {value!r} (clock, shift)"},
+    "import.bad_target_value": {"zh": "目标必须是不小于 0 的数（填的是 {value!r}）",
+                                "en": "a target must be a number of 0 or more (got {value!r})"},
     "import.bad_minutes": {"zh": "必须是 {min} 到 {max} 之间的整分钟数（填的是 {value!r}）",
                            "en": "must be a whole number of minutes from {min} to {max} "
                                  "(got {value!r})"},

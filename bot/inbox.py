@@ -16,7 +16,6 @@ import logging
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,6 +30,7 @@ from telegram.warnings import PTBUserWarning
 from bot.i18n import render_text
 from bot.pacing import nap, retry_seconds
 from domain.models import InboxUpdate, ProcessedUpdate
+from domain.models.base import utcnow
 from domain.notifications import Notice, enqueue
 from domain.reporting import ConcurrentChange
 from handlers.telegram.scope import UpdateScope, current_scope
@@ -63,7 +63,7 @@ async def store_updates(sessions: async_sessionmaker[AsyncSession],
     if not raws:
         return
     rows = [{"update_id": int(r["update_id"]), "chat_id": chat_of(r),
-             "payload": json.dumps(r, ensure_ascii=False), "received_at": datetime.now(UTC),
+             "payload": json.dumps(r, ensure_ascii=False), "received_at": utcnow(),
              "attempts": 0} for r in raws]
     async with sessions() as session, session.begin():
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
@@ -187,7 +187,7 @@ class Processor:
 
     async def _apply(self, update_id: int, key: str, payload: str) -> Any:
         update = Update.de_json(json.loads(payload), self.application.bot)
-        now = datetime.now(UTC)
+        now = utcnow()
         async with self.sessions() as session:
             scope = UpdateScope(session=session, key=key, now=now)
             token = current_scope.set(scope)
@@ -241,7 +241,7 @@ class Processor:
             if row.attempts >= MAX_ATTEMPTS:
                 # Park it rather than block the chat forever; the error stays for the operator,
                 # and the person is told that this one did not go through.
-                row.processed_at = datetime.now(UTC)
+                row.processed_at = utcnow()
                 if row.chat_id is not None:
                     enqueue(session, row.chat_id, Notice("errors.internal"),
                             lang=self.default_lang)

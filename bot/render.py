@@ -27,6 +27,8 @@ class Rendered:
     markup: InlineKeyboardMarkup | None = None
     entities: list[MessageEntity] = field(default_factory=list)
     photo: str | None = None  # a Telegram file id: send as a photo with the text as caption
+    attachment: dict[str, Any] | None = None  # a file to make and send (bot/attachments.py)
+    lang: str = "zh"  # the reader's: a file made at sending time speaks it too
 
 
 def u16len(text: str) -> int:
@@ -47,7 +49,7 @@ def render(payload: dict[str, Any], lang: str, zone: ZoneInfo,
     text, entities = _mentioned(text, [(str(n), int(i)) for n, i in payload.get("mentions", [])],
                                 limit)
     return Rendered(text, InlineKeyboardMarkup(rows) if rows else None, entities,
-                    payload.get("photo"))
+                    payload.get("photo"), payload.get("attachment"), lang)
 
 
 def _mentioned(text: str, mentions: list[tuple[str, int]],
@@ -117,19 +119,30 @@ _COMMANDS = {
     "link": ("绑定本群：exceptions / qc / management", "link this group: exceptions / qc / "
                                                      "management"),
     "unlink": ("解除本群绑定", "unlink this group"),
+    "me": ("我的产量和工资", "my output and earnings"),
+    "clockin": ("上班打卡", "clock in"),
+    "clockout": ("下班打卡", "clock out"),
+    "team": ("班组产量和工资", "my team's output and wages"),
+    "kpi": ("关键指标", "key figures (KPIs)"),
+    "summary": ("日报 [日期]", "daily summary [date]"),
+    "export": ("导出 Excel", "export to Excel"),
+    "board": ("车间看板链接", "shop-floor board link"),
     "lang": ("切换语言", "change language"),
     "help": ("帮助", "help"),
 }
 _BY_ROLE = {
     None: ("start", "lang", "help"),
-    "worker": ("tasks", "report", "exception", "lang", "help"),
-    "qc": ("tasks", "report", "exception", "lang", "help"),
+    "worker": ("tasks", "report", "exception", "me", "clockin", "clockout", "lang", "help"),
+    "qc": ("tasks", "report", "exception", "me", "clockin", "clockout", "lang", "help"),
+    "supervisor": ("tasks", "report", "exception", "status", "team", "kpi", "summary", "export",
+                   "me", "clockin", "clockout", "invite", "lang", "help"),
 }
-_SUPERVISOR = ("tasks", "report", "exception", "status", "invite", "lang", "help")
+_MANAGER = ("status", "summary", "kpi", "team", "export", "board", "exception", "tasks", "me",
+            "clockin", "clockout", "invite", "lang", "help")
 
 
 def commands_for(role: str | None, lang: str) -> list[BotCommand]:
-    names = _BY_ROLE.get(role, _SUPERVISOR)
+    names = _BY_ROLE.get(role, _MANAGER)
     index = 0 if lang == "zh" else 1
     return [BotCommand(name, _COMMANDS[name][index]) for name in names]
 
@@ -137,4 +150,4 @@ def commands_for(role: str | None, lang: str) -> list[BotCommand]:
 def group_commands(lang: str) -> list[BotCommand]:
     """The menu in group chats (BotCommandScopeAllGroupChats): linking the group."""
     index = 0 if lang == "zh" else 1
-    return [BotCommand(name, _COMMANDS[name][index]) for name in ("link", "unlink")]
+    return [BotCommand(name, _COMMANDS[name][index]) for name in ("link", "unlink", "summary")]

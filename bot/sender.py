@@ -20,18 +20,20 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, BotCommandScopeChat
+from telegram import Bot, BotCommandScopeChat, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot import attachments
 from bot.config import Settings
 from bot.pacing import Pacer, nap, retry_seconds
 from bot.render import Rendered, as_caption, caption_head, commands_for, edited_caption, render
 from domain.models import ChatState, OutboxMessage, OutboxStatus
+from domain.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class OutboxSender:
 
     async def pump(self) -> float:
         """Start sends for every chat that may send now; return seconds until the next could."""
-        now = datetime.now(UTC)
+        now = utcnow()
         async with self.sessions() as session:
             # Not only the due rows: a chat whose first message waits for a retry waits whole.
             rows = (await session.execute(
@@ -231,7 +233,11 @@ class OutboxSender:
             return await self._post_once(chat_id, replace(notice, entities=[]))
 
     async def _post_once(self, chat_id: int, notice: Rendered) -> int:
-        if notice.photo:
+        if notice.attachment:
+            sent = await self._post_file(chat_id, notice)
+            if sent is not None:
+                return sent
+        elif notice.photo:
             sent = await self._post_photo(chat_id, notice)
             if sent is not None:
                 return sent
@@ -257,6 +263,25 @@ class OutboxSender:
             log.warning("photo %s not sent to %s (%s); sending the text", notice.photo,
                         chat_id, error)
             return None
+
+    async def _post_file(self, chat_id: int, notice: Rendered) -> int | None:
+        """Make the notice's file and send it with the notice as caption; None when the text
+        should follow as its own message (too long for a caption, or the file failed)."""
+        assert notice.attachment is not None
+        try:
+            made = await attachments.build(notice.attachment, notice.lang,
+                                           attachments.Making(self.sessions, self.settings))
+        except Exception:  # a bug in a builder must not hold the words back
+            log.exception("attachment %s for %s could not be made", notice.attachment, chat_id)
+            return None
+        caption = as_caption(notice)
+        text, markup, entities = ((caption.text, caption.markup, caption.entities) if caption
+                                  else (caption_head(notice), None, []))
+        upload = InputFile(made.data, filename=made.filename)
+        send = self.bot.send_photo if made.as_photo else self.bot.send_document
+        message = await send(chat_id, upload, caption=text, reply_markup=markup,
+                             caption_entities=entities or None)
+        return message.message_id if caption is not None else None
 
     async def _photo(self, chat_id: int, photo: str | None, caption: str, markup: Any,
                      entities: list[Any]) -> Any:
@@ -312,7 +337,7 @@ class OutboxSender:
         if not self.results:
             return
         results, self.results = self.results, []
-        now = datetime.now(UTC)
+        now = utcnow()
         try:
             await self._write_back(results, now)
         finally:

@@ -26,8 +26,21 @@ REWORK_PAY = ("paid", "unpaid_own", "unpaid")
 # Whole-minute settings and the range each accepts.
 MINUTE_SETTINGS = {"qc_wait_minutes": (1, 7 * 24 * 60),
                    "exception_autoclose_minutes": (1, 30 * 24 * 60),
-                   "shift_report_lead_minutes": (0, 12 * 60)}
-SETTING_KEYS = ("rework_pay", *MINUTE_SETTINGS)
+                   "shift_report_lead_minutes": (0, 12 * 60),
+                   "report_window_minutes": (0, 24 * 60),
+                   "clock_forgot_minutes": (30, 48 * 60)}
+HOURS_SOURCES = ("clock", "shift")
+# KPI targets (what the factory aims for), by KPI name: the daily summary compares against them.
+# Percentages for rates, hours for response times and downtime (downtime: per year, prorated).
+DEFAULT_TARGETS: dict[str, Decimal] = {
+    "task_on_time": Decimal("98"), "reporting_timeliness": Decimal("95"),
+    "response_ack": Decimal("12"), "response_resolve": Decimal("12"),
+    "rework_rate": Decimal("3"), "downtime": Decimal("60"), "first_pass_yield": Decimal("95"),
+    "scrap_rate": Decimal("2"), "delivery_on_time": Decimal("98"),
+}
+TARGET_PREFIX = "target:"
+SETTING_KEYS = ("rework_pay", "hours_source", "summary_time", *MINUTE_SETTINGS,
+                *(TARGET_PREFIX + name for name in DEFAULT_TARGETS))
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,21 @@ class FactorySettings:
     exception_autoclose_minutes: int = 240
     # How long before a shift ends a worker is reminded of scanned but unreported work.
     shift_report_lead_minutes: int = 15
+    # A report is timely when entered within this long after the end of the shift the work
+    # started in (reporting timeliness 报工及时率).
+    report_window_minutes: int = 30
+    # An entry clocked in longer than this (past the shift's end when on the calendar) is a
+    # forgotten clock-out: the worker, then the supervisor, are reminded until someone fixes it.
+    clock_forgot_minutes: int = 12 * 60
+    # Hourly pay from what people clock (clock), or from their shift calendar on the days they
+    # clocked in (shift: clipped to the shift, closed at its end).
+    hours_source: str = "clock"
+    # When the daily summary goes out, factory time (HH:MM); the weekly one on Mondays then.
+    summary_time: str = "18:00"
+    targets: tuple[tuple[str, Decimal], ...] = tuple(DEFAULT_TARGETS.items())
+
+    def target(self, kpi: str) -> Decimal | None:
+        return dict(self.targets).get(kpi)
 
     def reason(self, code: str) -> Reason | None:
         return next((r for r in self.defect_reasons if r.code == code), None)
@@ -282,6 +310,14 @@ async def load_settings(session: AsyncSession) -> FactorySettings:
                                                    defaults.exception_autoclose_minutes)),
         shift_report_lead_minutes=int(values.get("shift_report_lead_minutes",
                                                  defaults.shift_report_lead_minutes)),
+        report_window_minutes=int(values.get("report_window_minutes",
+                                             defaults.report_window_minutes)),
+        clock_forgot_minutes=int(values.get("clock_forgot_minutes",
+                                            defaults.clock_forgot_minutes)),
+        hours_source=values.get("hours_source", defaults.hours_source),
+        summary_time=values.get("summary_time", defaults.summary_time),
+        targets=tuple((name, Decimal(values.get(TARGET_PREFIX + name, str(default))))
+                      for name, default in DEFAULT_TARGETS.items()),
     )
 
 

@@ -33,6 +33,8 @@ class Notice:
 
     `photo` (a Telegram file id) sends it as a photo with the text as caption; `mentions`
     (name, Telegram user id) are appended as mentions that notify those people in a group.
+    `attachment` describes a file the bot makes when sending (a chart, an Excel export):
+    {"kind": ..., plain JSON values...}; see bot/attachments.py.
     """
 
     key: str
@@ -41,6 +43,7 @@ class Notice:
     lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     photo: str | None = None
     mentions: list[tuple[str, int]] = field(default_factory=list)
+    attachment: dict[str, Any] | None = None
 
 
 def _plain(value: Any) -> Any:

@@ -276,7 +276,8 @@ async def decide(session: AsyncSession, person: Person, inspection_id: int, *, p
         update(WorkReport)
         .where(WorkReport.id == report.id, WorkReport.status == ReportStatus.pending_qc)
         .values(status=ReportStatus.accepted if passed else ReportStatus.rejected,
-                accepted_qty=passed)  # what wages count
+                accepted_qty=passed,  # what wages count, booked on the day QC passed them
+                accepted_at=now if passed else None)
         .execution_options(synchronize_session=False))
     await session.refresh(report)
     task = await _move_pieces(session, inspection, now)

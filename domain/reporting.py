@@ -413,6 +413,7 @@ async def _record(
         scrap_reason=stored_reason, photo_file_id=draft.photo_file_id, source=draft.source,
         idempotency_key=key, status=ReportStatus.pending_qc if held else ReportStatus.accepted,
         accepted_qty=0 if held else good, reported_at=now,
+        accepted_at=now if good and not held else None, work_started_at=draft.created_at,
         rework_task_id=rework_task.id if rework_task else None,
         piece_rate=(rework.piece_rate(settings, rework_task, person, operation)
                     if settings and rework_task else operation.piece_rate),

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, JobQueue
 
 from domain import reminders, task_reminders
+from domain.models.base import utcnow
 from domain.rules import FactoryRules
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class Clockwork:
 
     async def sweep(self, now: datetime | None = None) -> int:
         """Fire everything due by now, batch after batch; how many reminders were handled."""
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         total = 0
         while True:
             handled = await reminders.sweep(self.sessions, now, self.rules, self.batch)
@@ -51,7 +52,7 @@ class Clockwork:
 
     async def plan_ahead(self, now: datetime | None = None) -> None:
         async with self.sessions() as session, session.begin():
-            await task_reminders.plan_ahead(session, now or datetime.now(UTC), self.rules)
+            await task_reminders.plan_ahead(session, now or utcnow(), self.rules)
         self.wake_sender()
 
 

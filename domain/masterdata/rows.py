@@ -96,6 +96,8 @@ _ENGLISH = {
     "import.empty_shift": "a shift cannot start and end at the same time ({value})",
     "import.bad_setting": "unknown setting {value!r} ({choices})",
     "import.bad_rework_pay": "unknown rework pay {value!r} (paid, unpaid_own, unpaid)",
+    "import.bad_hours_source": "unknown hours source {value!r} (clock, shift)",
+    "import.bad_target_value": "a target must be a number of 0 or more (got {value!r})",
     "import.bad_minutes": "must be a whole number of minutes from {min} to {max} "
                           "(got {value!r})",
 }

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
 
 from domain import factory_settings as fs
 from domain.masterdata.cells import ROLES, Bad, Checker, choice_of, integer_of, raw_text, text_of
@@ -66,11 +67,20 @@ SETTING_KEYS = {
     "异常自动关闭分钟": "exception_autoclose_minutes",
     "shift_report_lead_minutes": "shift_report_lead_minutes",
     "班末提醒提前分钟": "shift_report_lead_minutes",
+    "report_window_minutes": "report_window_minutes", "报工时限分钟": "report_window_minutes",
+    "clock_forgot_minutes": "clock_forgot_minutes", "忘打卡分钟": "clock_forgot_minutes",
+    "hours_source": "hours_source", "工时来源": "hours_source",
+    "summary_time": "summary_time", "日报时间": "summary_time",
+    **{fs.TARGET_PREFIX + name: fs.TARGET_PREFIX + name for name in fs.DEFAULT_TARGETS},
+    **{"目标:" + name: fs.TARGET_PREFIX + name for name in fs.DEFAULT_TARGETS},
 }
 assert set(SETTING_KEYS.values()) == set(fs.SETTING_KEYS)
 REWORK_PAY = {"paid": "paid", "计薪": "paid", "付费": "paid", "有偿": "paid",
               "unpaid_own": "unpaid_own", "责任人不计": "unpaid_own", "本人不计": "unpaid_own",
               "unpaid": "unpaid", "不计": "unpaid", "无偿": "unpaid", "不计薪": "unpaid"}
+HOURS_SOURCES = {"clock": "clock", "打卡": "clock", "shift": "shift", "排班": "shift",
+                 "班次": "shift"}
+_HHMM = re.compile(r"([01]?\d|2[0-3])[:：]([0-5]\d)")
 _REASON_CODE = re.compile(r"[A-Za-z0-9_\-]{1,32}")
 
 
@@ -285,7 +295,7 @@ def _shifts(rows: list[SheetRow], check: Checker, _people) -> list[ShiftData]:
 
 
 def _setting_key(value: object) -> str:
-    text = normalize_text(raw_text(value)).casefold()
+    text = normalize_text(raw_text(value)).casefold().replace("：", ":")
     if text in SETTING_KEYS:
         return SETTING_KEYS[text]
     raise Bad("import.bad_setting", value=text, choices=", ".join(fs.SETTING_KEYS))
@@ -294,6 +304,21 @@ def _setting_key(value: object) -> str:
 def _setting_value(key: str, value: object) -> str:
     if key == "rework_pay":
         return choice_of(REWORK_PAY, "import.bad_rework_pay")(value)
+    if key == "hours_source":
+        return choice_of(HOURS_SOURCES, "import.bad_hours_source")(value)
+    if key == "summary_time":
+        match = _HHMM.fullmatch(normalize_text(raw_text(value)).replace(" ", ""))
+        if not match:
+            raise Bad("import.bad_clock", value=raw_text(value))
+        return f"{int(match[1]):02d}:{match[2]}"
+    if key.startswith(fs.TARGET_PREFIX):
+        try:
+            target = Decimal(normalize_text(raw_text(value)).rstrip("%"))
+        except InvalidOperation:
+            target = Decimal(-1)
+        if not target.is_finite() or target < 0:
+            raise Bad("import.bad_target_value", value=raw_text(value))
+        return str(target)
     low, high = fs.MINUTE_SETTINGS[key]
     try:
         minutes = integer_of(low, high)(value)

@@ -46,6 +46,7 @@ from domain.models.settings import (
     Shift,
 )
 from domain.models.timing import EscalationStep, Reminder, ReminderStatus
+from domain.models.wages import AccessToken, ClockEntry, ClockSource, WageAdjustment
 
 __all__ = [
     "AuditEvent", "Base", "BomLine", "ChatState", "DraftStage", "DraftStatus", "InboxUpdate",
@@ -57,4 +58,5 @@ __all__ = [
     "FactorySetting", "FloorException", "GroupLink", "InputDraft", "InputStatus",
     "InspectionStatus", "LadderStep", "QCInspection", "Reminder", "ReminderStatus",
     "Responsibility", "ReworkStatus", "ReworkTask", "Severity", "Shift",
+    "AccessToken", "ClockEntry", "ClockSource", "WageAdjustment",
 ]

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+from domain import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -22,7 +24,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the process's clock (domain/clock.py: real, or fast for demos and tests)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -157,6 +157,11 @@ class WorkReport(Base):
     # Frozen at the time of the report: a later rate change never rewrites past wages.
     piece_rate: Mapped[Decimal] = mapped_column(Money)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the worker opened the card (scan or typed code): the work this report is about
+    # started then; reporting timeliness measures from its shift.
+    work_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its pieces became payable: at once, or when QC passed some. Wages book them that day.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     void_reason: Mapped[str | None] = mapped_column(String(200))

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.telegram import exceptions, groups, people, qc, report, start, tasks
+from handlers.telegram import (
+    board,
+    exceptions,
+    export,
+    groups,
+    kpis,
+    people,
+    qc,
+    report,
+    start,
+    summary,
+    tasks,
+    wages,
+)
 from handlers.telegram.common import Ctx, handler
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -39,7 +52,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
-    for module in (qc, exceptions, groups):
+    for module in (qc, exceptions, groups, wages, kpis, summary, export, board):
         module.register(application)
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     application.add_handler(

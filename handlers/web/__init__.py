@@ -1,0 +1,1 @@
+"""Inbound HTTP: the routes served by the bot's aiohttp server (the shop-floor board)."""

@@ -1,0 +1,18 @@
+"""Every HTTP route of the bot's server, registered in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.web.services import WebServices
+
+SERVICES = web.AppKey("services", WebServices)
+
+
+def register(app: web.Application, services: WebServices) -> None:
+    app[SERVICES] = services
+    app.router.add_get("/healthz", _healthz)
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})

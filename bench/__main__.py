@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_decode, bench_qc, bench_reports, bench_sweep
+from bench import bench_analytics, bench_decode, bench_qc, bench_reports, bench_sweep
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -26,6 +26,8 @@ def main() -> int:
     sweeping = bench_sweep.main()
     print()
     deciding = bench_qc.main()
+    print()
+    analytics = bench_analytics.main([])
     lines = [
         "# Benchmark results",
         "",
@@ -63,6 +65,16 @@ def main() -> int:
         "",
         "From an inspector's Pass press (the update received by the Bot API server) to the "
         "worker's notification handed to it.",
+        "",
+        "## Analytics over a year of history",
+        "",
+        bench_analytics.markdown(analytics),
+        "",
+        "A generated year of a 300-worker factory (`gongdan generate-history`, cached under "
+        "var/bench/). Each figure is one call as the bot, the job or the board page makes it, in "
+        "a fresh session: median of the runs after the first; \"first\" is the first call after "
+        "opening the database. The daily summary is the last day's at 18:00 with its PNG chart; "
+        "the wage run is every person's payslip for the last full month.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS}")

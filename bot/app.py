@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 import bot.attachments_all  # noqa: F401  (registers the file builders)
 from bot.barcode import decode_image
+from bot.board_link import board_base_url
 from bot.config import Settings
 from bot.inbox import Processor, Receiver
 from bot.render import commands_for, group_commands
@@ -90,6 +91,9 @@ class GongdanBot:
         await self.application.start()
         if self.web is not None:
             await self.web.start()
+        # /board links point at the server (its port is known once it listens).
+        self.application.bot_data["services"].board_url = board_base_url(
+            self.settings, self.web.port if self.web is not None else None)
         loop = asyncio.get_running_loop()
         # The processor first finishes what the inbox holds from before a crash.
         self.tasks = [loop.create_task(self.sender.run(), name="outbox-sender"),

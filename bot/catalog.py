@@ -76,7 +76,9 @@ CATALOG: dict[str, dict[str, str]] = {
               "会再次送检。\n\n"
               "设备故障、缺料、质量或安全问题：发送 /exception，或点任务卡上的「⚠️ 报告异常」，"
               "可拍卡或输入工单号/返工单号，说明是否停线，附照片和说明。处理好后请您确认是否修复。\n\n"
-              "/tasks 我的任务和返工单  /exception 报告异常  /lang 切换语言  /help 帮助",
+              "工资：/me 今天和本月的产量、工资，逐行可核对（/me 昨天、/me 上月）。"
+              "计时的人上班发 /clockin，下班发 /clockout（忘了打卡：/clockout 17:30）。\n\n"
+              "/tasks 我的任务和返工单  /exception 报告异常  /me 我的工资  /lang 切换语言  /help 帮助",
         "en": "How to report work:\n1. Send me a photo of the travel card (QR code in focus), or "
               "type the code printed on it, e.g. WO-000123\n2. Tap a quantity, or type it: 30 = 30 "
               "good; 30 2 burr = 30 good, 2 scrap, reason burr\n3. Made a mistake? Tap Undo within "
@@ -88,7 +90,11 @@ CATALOG: dict[str, dict[str, str]] = {
               "tap \"⚠️ Report a problem\" on a task card; scan the card or type the work order or "
               "rework code, say whether the line stopped, add a photo and a comment. Once it is "
               "fixed you confirm it.\n\n"
-              "/tasks my tasks and rework  /exception report a problem  /lang language  /help help",
+              "Pay: /me shows today's and this month's output and earnings line by line "
+              "(/me yesterday, /me lastmonth). Paid by the hour? /clockin when you start, "
+              "/clockout when you leave (forgot? /clockout 17:30).\n\n"
+              "/tasks my tasks and rework  /exception report a problem  /me my pay  "
+              "/lang language  /help help",
     },
     "help.qc": {
         "zh": "质检员：\n质检点的报工会连同卡片照片发给您（也发到质检群），点按钮判定："
@@ -97,7 +103,8 @@ CATALOG: dict[str, dict[str, str]] = {
               "如果别人先判了，我会告诉您是谁。\n返工的件生成返工单（如 RW-000001）交给原工人，"
               "返工报回后会再次送到您这里复检。\n\n"
               "发现问题：发送 /exception，或点任务卡上的「⚠️ 报告异常」。\n\n"
-              "/tasks 我的任务  /exception 报告异常  /lang 切换语言  /help 帮助",
+              "/tasks 我的任务  /exception 报告异常  /me 我的工资  /clockin /clockout 打卡  "
+              "/lang 切换语言  /help 帮助",
         "en": "QC inspector:\nReports at a QC checkpoint come to you with the card photo (and to "
               "the QC group). Decide with the buttons: \"✅ Pass all\", \"❌ Reject…\" or "
               "\"✂️ Split…\". Reject and Split continue in private: type \"pass rework scrap\" "
@@ -106,7 +113,8 @@ CATALOG: dict[str, dict[str, str]] = {
               "get a rework task (e.g. RW-000001) for the worker, and come back to you for "
               "re-inspection.\n\n"
               "A problem: send /exception, or tap \"⚠️ Report a problem\" on a task card.\n\n"
-              "/tasks my tasks  /exception report a problem  /lang language  /help help",
+              "/tasks my tasks  /exception report a problem  /me my pay  /clockin /clockout  "
+              "/lang language  /help help",
     },
     "help.supervisor": {
         "zh": "班组长 / 厂长命令：\n/status 所有未完工单（每道工序的良品、报废、待检、返工）\n"
@@ -116,7 +124,11 @@ CATALOG: dict[str, dict[str, str]] = {
               "判定；返工单（RW-…）可点「改派」交给别人。\n"
               "异常：在私聊或群里点「👀 响应」「✅ 已解决」；无人响应会按升级规则逐级通知。\n\n"
               "群聊：把机器人拉进群，由厂长在群里发送 /link exceptions（异常）、/link qc（质检）"
-              "或 /link management（管理）绑定用途；/unlink 解除。",
+              "或 /link management（管理）绑定用途；/unlink 解除。\n\n"
+              "数字：/summary [日期] 日报（含图表，每天定时发给厂长和管理群）  /kpi [期间] [班组|工人|工序|产品 名称] "
+              "关键指标  /team [期间] 班组产量和工资  /export [期间] 导出 Excel  /board 车间看板链接（厂长）\n"
+              "工资：/adjust 工号 +200 原因（奖励/扣款，需确认）  /adjust undo 编号 原因  "
+              "/clockfix 工号 17:30 原因（补下班打卡）  /me 我的工资",
         "en": "Supervisor and manager commands:\n/status every open work order (good, scrap, pending QC and "
               "rework per operation)\n/invite CODE [role] invite someone\n/tasks my tasks\n"
               "/exception report a problem (or tap \"⚠️ Report a problem\" on a task card)\n"
@@ -127,7 +139,13 @@ CATALOG: dict[str, dict[str, str]] = {
               "Exceptions: tap \"👀 Acknowledge\" and \"✅ Resolved\" in private or in the group; "
               "if nobody acts, the escalation ladder calls the next level.\n\n"
               "Groups: add the bot to a group; a manager sends /link exceptions, /link qc or "
-              "/link management there to link it; /unlink undoes it.",
+              "/link management there to link it; /unlink undoes it.\n\n"
+              "Figures: /summary [date] daily summary with a chart (sent every day to managers "
+              "and the management group)  /kpi [period] [team|worker|operation|product NAME] key "
+              "figures  /team [period] your team's output and pay  /export [period] Excel  /board "
+              "the shop-floor board link (managers)\n"
+              "Pay: /adjust CODE +200 reason (bonus or deduction, confirmed first)  /adjust undo "
+              "ID reason  /clockfix CODE 17:30 reason (a forgotten clock-out)  /me my pay",
     },
     "command.unknown": {"zh": "不认识这个命令。发送 /help 查看可用命令。",
                         "en": "Unknown command. Send /help to see what you can do."},

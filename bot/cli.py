@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,48 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="every open work order and its operations")
     status.add_argument("--json", action="store_true")
+
+    history = sub.add_parser("generate-history", help="a generated factory history (demos, "
+                                                      "benchmarks) in a fresh SQLite file")
+    history.add_argument("--workers", type=int, default=300)
+    history.add_argument("--days", type=int, default=365)
+    history.add_argument("--seed", type=int, default=1)
+    history.add_argument("--end", type=date.fromisoformat,
+                         help="its last day, YYYY-MM-DD (default: yesterday)")
+    history.add_argument("--db", type=Path, default=Path("var/history.db"))
+    history.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+    board = sub.add_parser("board-url", help="a link (token) for the shop-floor board's TV")
+    board.add_argument("--days", type=int, default=365, help="valid for (default 365)")
+    board.add_argument("--label", help="which screen it is for, e.g. TV1")
+    board.add_argument("--lang", choices=["zh", "en"], help="the page's language")
+    board.add_argument("--revoke", type=int, metavar="ID", help="revoke the link with this id")
+    board.add_argument("--list", action="store_true", help="every board link and its state")
+
+    export = sub.add_parser("export", help="reports, QC, rework, exceptions, wages and KPIs of "
+                                           "a period to Excel")
+    export.add_argument("--from", dest="start", type=_iso_day,
+                        help="first day, YYYY-MM-DD (default: the 1st of this month)")
+    export.add_argument("--to", dest="end", type=_iso_day,
+                        help="last day, YYYY-MM-DD (default: today)")
+    export.add_argument("-o", "--output", required=True, type=Path)
+    export.add_argument("--lang", choices=["zh", "en"], help="default: GONGDAN_LANGUAGE")
+    export.add_argument("--team", help="the sheets about people for this team only")
+
+    summary = sub.add_parser("summary", help="the daily summary (or a week's...) as the bot "
+                                             "sends it, with its chart")
+    summary.add_argument("--date", default="", help="today (default), yesterday, 2026-11-21, "
+                                                    "2026-W47, 2026-11...")
+    summary.add_argument("-o", "--output", type=Path, help="write the chart to this PNG")
+    summary.add_argument("--lang", choices=["zh", "en"], help="default: GONGDAN_LANGUAGE")
     return parser
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     commands: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
         "run": cmd_run, "demo": cmd_demo, "db": cmd_db, "import": cmd_import,
         "invite": cmd_invite, "labels": cmd_labels, "status": cmd_status,
+        "generate-history": cmd_generate_history,
+        "board-url": cmd_board_url,
+        "export": cmd_export,
+        "summary": cmd_summary,
     }
     try:
         return asyncio.run(commands[args.command](args, settings))
@@ -203,3 +249,108 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return await _with_session(settings, work)
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.export_xlsx import write_export
+    from bot.i18n import label
+    from domain.periods import Period, local_date
+
+    today = local_date(utcnow(), settings.zone)
+    start, end = args.start or today.replace(day=1), args.end or today
+    if end < start:
+        print(f"--to {end} is before --from {start}", file=sys.stderr)
+        return 2
+    period, lang = Period.between(start, end), args.lang or settings.language
+    # Written beside the target and renamed when complete: never a half-written workbook.
+    partial = args.output.with_name(args.output.name + ".part")
+
+    async def work(session: Any) -> int:
+        counts = await write_export(session, partial, period=period, zone=settings.zone,
+                                    lang=lang, team=args.team)
+        partial.replace(args.output)
+        print(f"{args.output}  {period.label}" + (f"  {args.team}" if args.team else ""))
+        for sheet, rows in counts.items():
+            print(f"  {label('export_sheet', sheet, lang)}: {rows}")
+        return 0
+
+    try:
+        return await _with_session(settings, work)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+async def cmd_board_url(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.board_link import board_base_url
+    from domain import access_tokens
+
+    async def work(session: Any) -> int:
+        if args.list:
+            for t in await access_tokens.listing(session):
+                state = ("revoked" if t.revoked_at else
+                         "active" if t.active(utcnow()) else "expired")
+                until = t.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d") \
+                    if t.expires_at else "-"
+                print(f"{t.id}\t{state}\tuntil {until}\t{t.label or '-'}\t{t.created_by or '-'}")
+            return 0
+        if args.revoke is not None:
+            info = await access_tokens.revoke(session, args.revoke, now=utcnow())
+            print(f"revoked board link {info.id} ({info.label or '-'})")
+            return 0
+        base = board_base_url(settings, settings.http_port)
+        if base is None:
+            print("the web server is off: set GONGDAN_HTTP_PORT (and GONGDAN_PUBLIC_URL behind "
+                  "a proxy)", file=sys.stderr)
+            return 2
+        issued = await access_tokens.issue(session, now=utcnow(), days=args.days,
+                                           label=args.label)
+        until = issued.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+        print(f"board link {issued.id}" + (f" ({issued.label})" if issued.label else "")
+              + f", valid until {until}; revoke with: gongdan board-url --revoke {issued.id}")
+        print(access_tokens.board_link(base, issued.token, args.lang))
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from bot.charts import draw
+    from bot.render import render
+    from domain import summary
+    from domain.periods import local_date
+
+    lang = args.lang or settings.language
+
+    async def work(session: Any) -> int:
+        now = utcnow()
+        period = summary.period_for(args.date, local_date(now, settings.zone))
+        notice = summary.notice(await summary.build(session, period, settings.zone, now))
+        payload = json.loads(json.dumps(dataclasses.asdict(notice), default=str))
+        print(render(payload, lang, settings.zone).text)
+        if args.output is not None and notice.attachment is not None:
+            args.output.write_bytes(await asyncio.to_thread(draw, notice.attachment, lang))
+            print(f"\n{args.output}")
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def cmd_generate_history(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from bot.history import HistoryParams, generate, summary_lines
+    from domain.periods import local_date
+
+    if args.db.exists() and not args.force:
+        print(f"{args.db} exists; --force replaces it", file=sys.stderr)
+        return 2
+    end = args.end or local_date(utcnow(), settings.zone) - timedelta(days=1)
+    params = HistoryParams(workers=args.workers, days=args.days, seed=args.seed, end=end,
+                           zone=settings.rules.timezone)
+    history = await asyncio.to_thread(generate, args.db, params)
+    for line in summary_lines(history):
+        print(line)
+    print(f"DATABASE_URL=sqlite:///{args.db} gongdan run")
+    return 0

@@ -64,10 +64,12 @@ DEMO_LADDER = ((0, "responsible"), (2, "role:manager"), (4, "group:exceptions"))
 class Shift:
     """The simulated people and the helpers that let each step finish before the next."""
 
-    def __init__(self, api: LocalBotApi, bot: GongdanBot, quiet: bool) -> None:
+    def __init__(self, api: LocalBotApi, bot: GongdanBot, quiet: bool,
+                 out_dir: Path = Path("var")) -> None:
         self.api = api
         self.bot = bot
         self.quiet = quiet
+        self.out_dir = out_dir  # where the chart and the workbook the demo receives are saved
         self.users: dict[str, SimUser] = {}
         api.on_event(self._print)
 
@@ -142,7 +144,7 @@ async def run_demo(db_path: Path, quiet: bool = False) -> int:
         await bot.start()
         print(f"Bot @gongdan_demo_bot is polling the local Bot API server at {api.url}")
         try:
-            await simulate(Shift(api, bot, quiet))
+            await simulate(Shift(api, bot, quiet, db_path.parent))
         finally:
             await bot.stop()
 
@@ -265,6 +267,7 @@ async def simulate(shift: Shift) -> None:
     await shift.settle()
 
     await closed_loop(shift)
+    await figures(shift)
 
 
 # --- the closed loop 闭环 ----------------------------------------------------------------------
@@ -389,3 +392,37 @@ async def line_stop(shift: Shift) -> None:
     shift.say("张伟 confirms the fix; the exception closes / 上报人确认修复，关闭")
     await zhang.press("👍 已修复，关闭")
     await shift.settle()
+
+
+# --- what the shift adds up to -----------------------------------------------------------------
+
+
+async def figures(shift: Shift) -> None:
+    """Pay line by line, the KPIs, the daily summary with its chart and the Excel export; the
+    chart and the workbook are saved beside the database."""
+    people = shift.users
+    zhang, ma, lin = people["W01"], people["S01"], people["M01"]
+    shift.say("马建国 (paid by the hour) clocks in; 张伟 checks his pay line by line "
+              "/ 打卡与逐行工资")
+    await ma.command("/clockin")
+    await shift.settle()
+    await zhang.command("/me")
+    await shift.settle()
+
+    shift.say("林志强 asks for the KPIs and today's daily summary with its chart / 指标与日报")
+    await lin.command("/kpi")
+    await shift.settle()
+    await lin.command("/summary")
+    chart = await lin.wait_message("日报", timeout=30)
+    await shift.settle()
+
+    shift.say("林志强 exports the day to Excel / 导出 Excel")
+    await lin.command("/export", "today")
+    workbook = await lin.wait_message("Excel", timeout=60)
+    await shift.settle()
+    saved = shift.out_dir
+    if chart.photo_bytes:
+        (saved / "demo-summary.png").write_bytes(chart.photo_bytes)
+    if workbook.document_bytes:
+        (saved / "demo-report.xlsx").write_bytes(workbook.document_bytes)
+    print(f"   (saved {saved / 'demo-summary.png'} and {saved / 'demo-report.xlsx'})")

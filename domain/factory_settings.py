@@ -119,6 +119,8 @@ DEFAULT_LADDERS: dict[str, list[Rung]] = {
     "task_not_started": _minutes((0, "assignee"), (30, "role:supervisor")),
     "task_overdue": _minutes((0, "assignee"), (60, "role:supervisor"), (240, "role:manager")),
     "shift_unreported": _minutes((0, "assignee"), (15, "role:supervisor")),
+    # A forgotten clock-out ("assignee": the person clocked in), then their team's supervisors.
+    "clock_open": _minutes((0, "assignee"), (60, "role:supervisor")),
 }
 
 
@@ -127,7 +129,7 @@ EXCEPTION_LADDERS = ("exception_ack", "exception_resolve")
 TASK_LADDERS = ("task_not_started", "task_overdue", "shift_unreported")
 _LADDER_TARGETS = {"responsible": (*EXCEPTION_LADDERS, "qc_waiting"),
                    "reporter": EXCEPTION_LADDERS,
-                   "assignee": TASK_LADDERS}
+                   "assignee": (*TASK_LADDERS, "clock_open")}
 
 
 def check_target(target: str, ladder: str) -> str | None:

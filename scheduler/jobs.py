@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, JobQueue
 
-from domain import reminders, task_reminders
+from domain import reminders, summary_schedule, task_reminders
 from domain.models.base import utcnow
 from domain.rules import FactoryRules
 
@@ -53,6 +53,8 @@ class Clockwork:
     async def plan_ahead(self, now: datetime | None = None) -> None:
         async with self.sessions() as session, session.begin():
             await task_reminders.plan_ahead(session, now or utcnow(), self.rules)
+        async with self.sessions() as session, session.begin():  # the next daily summary
+            await summary_schedule.plan_ahead(session, now or utcnow(), self.rules)
         self.wake_sender()
 
 
@@ -63,6 +65,10 @@ def install(job_queue: JobQueue[Any], clockwork: Clockwork, *, sweep_seconds: fl
                             name="reminder-sweep", job_kwargs=_JOB_KWARGS)
     job_queue.run_repeating(_plan, interval=plan_seconds, first=0, data=clockwork,
                             name="plan-ahead", job_kwargs=_JOB_KWARGS)
+    # An interval job added before the scheduler starts skips its first run (APScheduler puts
+    # it one interval later): the planning pass also runs once now, so the catch-up is at once.
+    job_queue.run_once(_plan, when=0, data=clockwork, name="plan-ahead-on-start",
+                       job_kwargs=_JOB_KWARGS)
 
 
 async def _sweep(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -7,91 +7,68 @@ CONTRACT (implemented in this package; the summary, the export and the board rea
 - `wip_by_operation(session, scope)` → pieces waiting at each operation now (WIP).
 
 A KPI without data has `value=None`, shown as "–", never 0 % or 100 %.
+
+Each family lives in its own module, whose docstring is the definition: tasks.py (task on-time),
+reporting.py (reporting timeliness), andon.py (exception response, downtime), quality.py
+(rework rate, first-pass yield, scrap rate), delivery.py (order on-time delivery), output.py
+(output ranking), wip.py (WIP). scoping.py says what a scope keeps, targets.py where targets
+come from, facts.py reads the period's reports once for the KPIs counted from them.
+Percentages and hours are Decimals rounded half up to 0.1. Every figure is an SQL aggregate over
+an indexed time range: a month of a large factory is a handful of queries.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.factory_settings import load_settings
+from domain.kpis import andon, delivery, output, quality, reporting, tasks, wip
+from domain.kpis.facts import report_facts
+from domain.kpis.figures import (
+    FACTORY,
+    KPI_NAMES,
+    SCOPE_KINDS,
+    Kpi,
+    OutputRow,
+    Scope,
+    WipRow,
+)
+from domain.kpis.localtime import Span
+from domain.kpis.scoping import check_scope, parse_request, scope_kind
+from domain.kpis.targets import with_targets
+from domain.models import utcnow
 from domain.periods import Period
 
-KPI_NAMES = (
-    "task_on_time",  # 任务准时率: tasks done by their due time / tasks due in the period (%)
-    "reporting_timeliness",  # 报工及时率: reports entered within the window / all reports (%)
-    "response_ack",  # 异常响应: open → acknowledged, median hours (p90 beside it)
-    "response_resolve",  # 异常解决: open → resolved, median hours (p90 beside it)
-    "rework_rate",  # 返工率: rework qty / inspected qty (%)
-    "downtime",  # 停机时长: line-stop hours in the period
-    "first_pass_yield",  # 一次合格率 (%)
-    "scrap_rate",  # 报废率 (%)
-    "delivery_on_time",  # 交付准时率: work orders done by their due date / due in period (%)
-)
-SCOPE_KINDS = ("factory", "team", "worker", "operation", "product")
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str = "factory"
-    key: str | None = None  # team name, person code, operation code or product code
-
-
-FACTORY = Scope()
-
-
-@dataclass(frozen=True)
-class Kpi:
-    name: str
-    value: Decimal | None  # None: no data in the period ("–")
-    unit: str  # "%" or "h"
-    numerator: Decimal
-    denominator: Decimal  # what the value is a share of (tasks due, pieces inspected...)
-    better: str  # "higher" | "lower"
-    target: Decimal | None = None
-    p90: Decimal | None = None  # response times: `value` is the median
-
-    @property
-    def met(self) -> bool | None:
-        """On target? None without a value or a target."""
-        if self.value is None or self.target is None:
-            return None
-        return self.value >= self.target if self.better == "higher" else self.value <= self.target
-
-
-@dataclass(frozen=True)
-class OutputRow:
-    rank: int
-    person_code: str
-    name: str
-    team: str | None
-    good: int  # accepted good pieces booked in the period
-    scrap: int
-    standard_hours: Decimal  # good × the operation's standard minutes / 60: comparable across ops
-
-
-@dataclass(frozen=True)
-class WipRow:
-    operation_code: str
-    operation_name: str
-    work_orders: int  # open work orders with pieces at this operation
-    waiting: int  # arrived and not yet dealt with
-    pending_qc: int
-    rework: int
+__all__ = ["FACTORY", "KPI_NAMES", "SCOPE_KINDS", "Kpi", "OutputRow", "Scope", "WipRow",
+           "check_scope", "compute", "output_ranking", "parse_request", "scope_kind",
+           "wip_by_operation"]
 
 
 async def compute(session: AsyncSession, period: Period, zone: ZoneInfo,
                   scope: Scope = FACTORY, *, now: datetime | None = None) -> dict[str, Kpi]:
-    raise NotImplementedError
+    """Every KPI of KPI_NAMES for the period (factory days in `zone`) and scope, with its
+    target. `now` decides what is late already (default: the clock)."""
+    span = Span.of(period, zone, now or utcnow())
+    reports = await report_facts(session, span, scope)
+    found: dict[str, Kpi] = {
+        "task_on_time": await tasks.task_on_time(session, span, scope),
+        "reporting_timeliness": reporting.reporting_timeliness(reports),
+        **await andon.response_times(session, span, scope),
+        "downtime": await andon.downtime(session, span, scope),
+        **await quality.quality(session, span, scope, reports),
+        "delivery_on_time": await delivery.delivery_on_time(session, span, scope),
+    }
+    settings = await load_settings(session)
+    return with_targets({name: found[name] for name in KPI_NAMES}, settings, period)
 
 
 async def output_ranking(session: AsyncSession, period: Period, zone: ZoneInfo,
                          scope: Scope = FACTORY) -> list[OutputRow]:
-    raise NotImplementedError
+    return await output.output_ranking(session, Span.of(period, zone, utcnow()), scope)
 
 
 async def wip_by_operation(session: AsyncSession, scope: Scope = FACTORY) -> list[WipRow]:
-    raise NotImplementedError
+    return await wip.wip_by_operation(session, scope)

@@ -11,9 +11,11 @@ from sqlalchemy import (
     BigInteger,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -137,6 +139,12 @@ class WorkReport(Base):
     """One report of work. Never edited: a correction voids it and adds a new one."""
 
     __tablename__ = "work_report"
+    # Partial: almost every report has no rework task, so an index holding the NULLs made the
+    # planner pick it for `rework_task_id IS NULL` and walk every report (seconds on a year of
+    # history) instead of the time range; without them it serves only rework lookups.
+    __table_args__ = (Index("ix_work_report_rework_task_id", "rework_task_id",
+                            sqlite_where=text("rework_task_id IS NOT NULL"),
+                            postgresql_where=text("rework_task_id IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("operation_task.id"), index=True)
@@ -153,7 +161,7 @@ class WorkReport(Base):
     # passed when inspected, 0 while pending or when voided.
     accepted_qty: Mapped[int] = mapped_column(Integer, default=0)
     # Set when this report is work on a rework task (the task_id is still the original task).
-    rework_task_id: Mapped[int | None] = mapped_column(ForeignKey("rework_task.id"), index=True)
+    rework_task_id: Mapped[int | None] = mapped_column(ForeignKey("rework_task.id"))
     # Frozen at the time of the report: a later rate change never rewrites past wages.
     piece_rate: Mapped[Decimal] = mapped_column(Money)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -162,7 +170,8 @@ class WorkReport(Base):
     work_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When its pieces became payable: at once, or when QC passed some. Wages book them that day.
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed: a void is booked on its own day, so wages look voids up by when they happened.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     void_reason: Mapped[str | None] = mapped_column(String(200))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("work_report.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base, BigId, UTCDateTime, utcnow
@@ -22,6 +22,9 @@ class QCInspection(Base):
     """A report's pieces waiting for (or decided by) an inspector. Decided once, never edited."""
 
     __tablename__ = "qc_inspection"
+    # KPIs and summaries read the inspections decided in a period (status IN passed/failed and a
+    # decided_at range): without it the status index alone walks every inspection ever made.
+    __table_args__ = (Index("ix_qc_inspection_status_decided_at", "status", "decided_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("work_report.id"), unique=True)

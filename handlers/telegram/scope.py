@@ -27,6 +27,8 @@ class Services:
     decode_image: Callable[[bytes], Awaitable[Any]]
     bot_username: str = "gongdan_bot"
     max_photo_bytes: int = 20 * 1024 * 1024
+    # Where the bot's web server is reached (http://host:port, or the public URL): /board links.
+    board_url: str | None = None
 
 
 @dataclass

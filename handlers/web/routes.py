@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.web import board
 from handlers.web.services import WebServices
 
 SERVICES = web.AppKey("services", WebServices)
@@ -12,6 +13,7 @@ SERVICES = web.AppKey("services", WebServices)
 def register(app: web.Application, services: WebServices) -> None:
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
+    board.register(app, services)
 
 
 async def _healthz(_request: web.Request) -> web.Response:

@@ -1,0 +1,128 @@
+"""Tokens that open a read-only page (the shop-floor board) without a login.
+
+The token itself is shown once, when issued (in a URL for the TV); only its SHA-256 hash is
+stored, so a copy of the database opens nothing. A token is valid until it expires or is
+revoked; issuing and revoking are audited. The token is checked on every request, so revoking
+it closes the board within one check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import audit
+from domain.errors import DomainError
+from domain.models import AccessToken, Person
+
+BOARD = "board"
+DEFAULT_DAYS = 365
+MAX_DAYS = 3650
+BOARD_PATH = "/board"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    token: str  # shown once; only its hash is kept
+    purpose: str
+    label: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    purpose: str
+    label: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_by: str | None  # the person's name
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def board_link(base_url: str, token: str, lang: str | None = None) -> str:
+    """Where a board token opens the board: `base_url` is the server's public address."""
+    query = {"token": token} | ({"lang": lang} if lang else {})
+    return f"{base_url.rstrip('/')}{BOARD_PATH}?{urlencode(query)}"
+
+
+async def issue(session: AsyncSession, *, now: datetime, days: int = DEFAULT_DAYS,
+                label: str | None = None, purpose: str = BOARD,
+                actor: Person | None = None) -> IssuedToken:
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError("board.bad_days", days=days, max=MAX_DAYS)
+    label = (label or "").strip()[:100] or None
+    token = secrets.token_urlsafe(24)  # 192 bits, URL-safe
+    row = AccessToken(token_hash=token_hash(token), purpose=purpose, label=label,
+                      created_by=actor.id if actor else None, created_at=now,
+                      expires_at=now + timedelta(days=days))
+    session.add(row)
+    await session.flush()
+    audit.record(session, "access_token.issued", actor_person_id=actor.id if actor else None,
+                 entity="access_token", entity_id=row.id, purpose=purpose, label=label,
+                 expires_at=row.expires_at.isoformat())
+    assert row.expires_at is not None
+    return IssuedToken(row.id, token, purpose, label, row.expires_at)
+
+
+async def verify(session: AsyncSession, token: str | None, *, now: datetime,
+                 purpose: str = BOARD) -> AccessToken | None:
+    """The token's row when it opens `purpose` now; None when missing, wrong, expired or revoked
+    (the caller answers all of these the same way: no hint which one it was)."""
+    if not token or len(token) > 200:
+        return None
+    row = await session.scalar(select(AccessToken).where(
+        AccessToken.token_hash == token_hash(token)))
+    if row is None or row.purpose != purpose or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    return row
+
+
+async def revoke(session: AsyncSession, token_id: int, *, now: datetime,
+                 actor: Person | None = None) -> TokenInfo:
+    """Revoke once (conditional, so two revokes record one)."""
+    row = await session.get(AccessToken, token_id)
+    if row is None:
+        raise DomainError("board.token_unknown", id=token_id)
+    done = await session.execute(
+        update(AccessToken).where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError("board.token_already_revoked", id=token_id)
+    await session.refresh(row)
+    audit.record(session, "access_token.revoked", actor_person_id=actor.id if actor else None,
+                 entity="access_token", entity_id=token_id, purpose=row.purpose, label=row.label)
+    return (await _infos(session, [token_id]))[0]
+
+
+async def listing(session: AsyncSession, *, purpose: str = BOARD) -> list[TokenInfo]:
+    """Every token of that purpose, newest first (for choosing one to revoke)."""
+    ids = list((await session.scalars(select(AccessToken.id).where(
+        AccessToken.purpose == purpose).order_by(AccessToken.id.desc()))).all())
+    return await _infos(session, ids)
+
+
+async def _infos(session: AsyncSession, ids: list[int]) -> list[TokenInfo]:
+    if not ids:
+        return []
+    rows = (await session.execute(
+        select(AccessToken, Person.name).outerjoin(Person, Person.id == AccessToken.created_by)
+        .where(AccessToken.id.in_(ids)).order_by(AccessToken.id.desc()))).all()
+    return [TokenInfo(t.id, t.purpose, t.label, t.created_at, t.expires_at, t.revoked_at, name)
+            for t, name in rows]

@@ -422,7 +422,7 @@ async def figures(shift: Shift) -> None:
     await shift.settle()
     saved = shift.out_dir
     if chart.photo_bytes:
-        (saved / "demo-summary.png").write_bytes(chart.photo_bytes)
+        (saved / "demo-summary.jpg").write_bytes(chart.photo_bytes)  # as Telegram recompresses it
     if workbook.document_bytes:
         (saved / "demo-report.xlsx").write_bytes(workbook.document_bytes)
-    print(f"   (saved {saved / 'demo-summary.png'} and {saved / 'demo-report.xlsx'})")
+    print(f"   (saved {saved / 'demo-summary.jpg'} and {saved / 'demo-report.xlsx'})")

@@ -401,7 +401,8 @@ def kpi_rows(scope_name: str, figures: dict[str, kpis.Kpi], w: Words,
     for name in kpis.KPI_NAMES:
         kpi = figures[name]
         met = "–" if kpi.met is None else book.word("yes" if kpi.met else "no")
-        yield (scope_name, w("export_kpi", name), kpi_cell(kpi.value, kpi.unit),
+        # KPI names as /kpi and the summary show them (LABELS["kpi"]).
+        yield (scope_name, w("kpi", name), kpi_cell(kpi.value, kpi.unit),
                None if kpi.target is None else kpi_cell(kpi.target, kpi.unit),
                met, None if kpi.p90 is None else kpi_cell(kpi.p90, kpi.unit),
                kpi.numerator, kpi.denominator)

@@ -212,15 +212,4 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "hourly": {"zh": "计时", "en": "hourly"},
         "adjustment": {"zh": "奖惩调整", "en": "adjustment"},
     },
-    "export_kpi": {
-        "task_on_time": {"zh": "任务准时率", "en": "Task on-time rate"},
-        "reporting_timeliness": {"zh": "报工及时率", "en": "Reporting timeliness"},
-        "response_ack": {"zh": "异常响应时效（中位数）", "en": "Exception response (median)"},
-        "response_resolve": {"zh": "异常解决时效（中位数）", "en": "Exception resolution (median)"},
-        "rework_rate": {"zh": "返工率", "en": "Rework rate"},
-        "downtime": {"zh": "停机时长", "en": "Downtime"},
-        "first_pass_yield": {"zh": "一次合格率", "en": "First-pass yield"},
-        "scrap_rate": {"zh": "报废率", "en": "Scrap rate"},
-        "delivery_on_time": {"zh": "交付准时率", "en": "Order on-time delivery"},
-    },
 }

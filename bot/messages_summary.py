@@ -27,25 +27,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "summary.kpis_header": {"zh": "📈 关键指标（目标｜{summary_versus}）：",
                             "en": "📈 Key figures (target | {summary_versus}):"},
     "summary.kpi": {
-        "zh": "{met} {summary_kpi} {value}{summary_unit}（目标 {goal}{summary_unit}）"
+        "zh": "{met} {kpi} {value}{summary_unit}（目标 {goal}{summary_unit}）"
               "{arrow}{delta} {summary_trend}",
-        "en": "{met} {summary_kpi} {value}{summary_unit} (target {goal}{summary_unit}) "
+        "en": "{met} {kpi} {value}{summary_unit} (target {goal}{summary_unit}) "
               "{arrow}{delta} {summary_trend}"},
     "summary.kpi_first": {
-        "zh": "{met} {summary_kpi} {value}{summary_unit}（目标 {goal}{summary_unit}）",
-        "en": "{met} {summary_kpi} {value}{summary_unit} (target {goal}{summary_unit})"},
+        "zh": "{met} {kpi} {value}{summary_unit}（目标 {goal}{summary_unit}）",
+        "en": "{met} {kpi} {value}{summary_unit} (target {goal}{summary_unit})"},
     "summary.kpi_p90": {
-        "zh": "{met} {summary_kpi} 中位 {value}{summary_unit}，P90 {p90}{summary_unit}"
+        "zh": "{met} {kpi} 中位 {value}{summary_unit}，P90 {p90}{summary_unit}"
               "（目标 {goal}{summary_unit}）{arrow}{delta} {summary_trend}",
-        "en": "{met} {summary_kpi} median {value}{summary_unit}, p90 {p90}{summary_unit} "
+        "en": "{met} {kpi} median {value}{summary_unit}, p90 {p90}{summary_unit} "
               "(target {goal}{summary_unit}) {arrow}{delta} {summary_trend}"},
     "summary.kpi_p90_first": {
-        "zh": "{met} {summary_kpi} 中位 {value}{summary_unit}，P90 {p90}{summary_unit}"
+        "zh": "{met} {kpi} 中位 {value}{summary_unit}，P90 {p90}{summary_unit}"
               "（目标 {goal}{summary_unit}）",
-        "en": "{met} {summary_kpi} median {value}{summary_unit}, p90 {p90}{summary_unit} "
+        "en": "{met} {kpi} median {value}{summary_unit}, p90 {p90}{summary_unit} "
               "(target {goal}{summary_unit})"},
-    "summary.kpi_none": {"zh": "{met} {summary_kpi} –（目标 {goal}{summary_unit}）",
-                         "en": "{met} {summary_kpi} – (target {goal}{summary_unit})"},
+    "summary.kpi_none": {"zh": "{met} {kpi} –（目标 {goal}{summary_unit}）",
+                         "en": "{met} {kpi} – (target {goal}{summary_unit})"},
     "summary.late_none": {"zh": "⏰ 没有逾期工单", "en": "⏰ No late work orders"},
     "summary.late_header": {"zh": "⏰ 逾期工单 {count} 个：", "en": "⏰ Late work orders: {count}"},
     "summary.late_order": {
@@ -113,17 +113,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 # Labels by parameter name: a param called e.g. "kind" is rendered through LABELS["kind"].
 LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "summary_kpi": {
-        "task_on_time": {"zh": "任务准时率", "en": "Tasks on time"},
-        "reporting_timeliness": {"zh": "报工及时率", "en": "Reporting on time"},
-        "response_ack": {"zh": "异常响应", "en": "Exception response"},
-        "response_resolve": {"zh": "异常解决", "en": "Exception resolution"},
-        "rework_rate": {"zh": "返工率", "en": "Rework rate"},
-        "downtime": {"zh": "停机时长", "en": "Downtime"},
-        "first_pass_yield": {"zh": "一次合格率", "en": "First-pass yield"},
-        "scrap_rate": {"zh": "报废率", "en": "Scrap rate"},
-        "delivery_on_time": {"zh": "交付准时率", "en": "Delivery on time"},
-    },
     "summary_unit": {"%": {"zh": "%", "en": "%"}, "h": {"zh": "小时", "en": " h"}},
     "summary_trend": {"better": {"zh": "好转", "en": "better"},
                       "worse": {"zh": "变差", "en": "worse"},

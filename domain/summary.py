@@ -37,6 +37,7 @@ from domain.andon.posts import exception_code
 from domain.defects import reason_label
 from domain.errors import DomainError
 from domain.factory_settings import load_settings
+from domain.kpis.figures import shown
 from domain.models import (
     OPEN_WORK_ORDER,
     EscalationStep,
@@ -470,32 +471,24 @@ def _output_lines(out: Output, partial: bool) -> list[Line]:
     return lines
 
 
-def number(value: Decimal) -> str:
-    """One decimal at most (two under 1, so a day's downtime target 0.16 h is not 0.2), none
-    when whole: 97.5, 98, 0.16."""
-    places = Decimal("0.01") if 0 < abs(value) < 1 else Decimal("0.1")
-    text = f"{value.quantize(places, ROUND_HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _kpi_line(line: KpiLine) -> Line:
     kpi = line.kpi
     params: dict[str, Any] = {
-        "summary_kpi": kpi.name, "summary_unit": kpi.unit,
-        "goal": "–" if kpi.target is None else _BETTER_SIGN[kpi.better] + number(kpi.target),
+        "kpi": kpi.name, "summary_unit": kpi.unit,
+        "goal": "–" if kpi.target is None else _BETTER_SIGN[kpi.better] + shown(kpi.target),
         "met": {True: "✅", False: "⚠️", None: "➖"}[kpi.met]}
     if kpi.value is None:
         return "summary.kpi_none", params
-    params["value"] = number(kpi.value)
+    params["value"] = shown(kpi.value)
     key = "summary.kpi"
     if kpi.p90 is not None:
-        key, params["p90"] = "summary.kpi_p90", number(kpi.p90)
+        key, params["p90"] = "summary.kpi_p90", shown(kpi.p90)
     if line.trend is None:
         return key + "_first", params
     assert line.before is not None and line.before.value is not None
     delta = kpi.value - line.before.value
     params["arrow"] = {"up": "↑", "down": "↓", "flat": "→"}[line.trend]
-    params["delta"] = "" if not delta else ("+" if delta > 0 else "-") + number(abs(delta))
+    params["delta"] = "" if not delta else ("+" if delta > 0 else "-") + shown(abs(delta))
     params["summary_trend"] = {True: "better", False: "worse", None: "flat"}[line.improved]
     return key, params
 

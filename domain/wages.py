@@ -167,12 +167,19 @@ def team_totals(payslips: list[Payslip]) -> list[TeamTotal]:
         totals.append(TeamTotal(
             team=team, people=len(slips),
             pieces=sum(int(x.quantity) for x in lines if x.kind in PIECE_KINDS),
-            hours=sum((x.quantity for x in lines if x.kind == "hourly"), Decimal(0)),
+            hours=_hours_of(x for x in lines if x.kind == "hourly"),
             piece_amount=_sum(x for x in lines if x.kind in PIECE_KINDS),
             hourly_amount=_sum(x for x in lines if x.kind == "hourly"),
             adjustments=_sum(x for x in lines if x.kind == "adjustment"),
             total=_sum(lines)))
     return totals
+
+
+def _hours_of(lines: Iterable[PayLine]) -> Decimal:
+    """Hours to the hundredth, summed as whole minutes: each line's hours are minutes / 60,
+    which Decimal cannot hold exactly, so adding them would leave a tail of 3s."""
+    minutes = sum(int((line.quantity * 60).to_integral_value()) for line in lines)
+    return (Decimal(minutes) / 60).quantize(CENT)
 
 
 def subtotals(lines: Iterable[PayLine]) -> list[Subtotal]:

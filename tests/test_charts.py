@@ -138,7 +138,7 @@ def made_up_summary() -> summary.Summary:
         summary.KpiLine(kpi("task_on_time", "96.5"), kpi("task_on_time", "95")),
         summary.KpiLine(kpi("scrap_rate", "2.3", better="lower", target="2"),
                         kpi("scrap_rate", "1.1", better="lower", target="2")),
-        summary.KpiLine(kpi("response_ack", "0.5", "h", "lower", "12", p90="2.25"), None),
+        summary.KpiLine(kpi("response_ack", "0.5", "h", "lower", "12", p90="2.3"), None),
         summary.KpiLine(kpi("downtime", "0", "h", "lower", "0.16"),
                         kpi("downtime", "0", "h", "lower", "0.16")),
         summary.KpiLine(kpi("delivery_on_time", None), None),

@@ -82,6 +82,12 @@ def tenth(value: Decimal) -> Decimal:
     return value.quantize(TENTH, ROUND_HALF_UP)
 
 
+def shown(value: Decimal) -> str:
+    """How a figure is written wherever it appears (/kpi, the summary, the board): values keep
+    the tenth they were computed to (95.0, 0.0), targets and deltas read as set (98, 0.16)."""
+    return f"{value:f}"
+
+
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     """part / whole in percent to 0.1; None when there is nothing to be a share of."""
     if not whole:

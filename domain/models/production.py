@@ -86,7 +86,7 @@ class WorkOrder(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     routing_id: Mapped[int] = mapped_column(ForeignKey("routing.id"))
     quantity: Mapped[int] = mapped_column(Integer)
-    due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
     priority: Mapped[int] = mapped_column(Integer, default=3)
     status: Mapped[str] = mapped_column(String(16), default=WorkOrderStatus.draft, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -121,7 +121,7 @@ class OperationTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by planning; the reminders follow them.
     planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="tasks")
     operation: Mapped[Operation] = relationship()

@@ -34,7 +34,7 @@ class QCInspection(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=InspectionStatus.pending, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     pass_qty: Mapped[int] = mapped_column(Integer, default=0)
     rework_qty: Mapped[int] = mapped_column(Integer, default=0)

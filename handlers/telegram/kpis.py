@@ -3,13 +3,13 @@ the top of the output ranking (supervisors and up)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CommandHandler, filters
 
 from domain import kpis
+from domain.kpis.figures import shown
 from domain.models import Role
 from domain.periods import local_date
 from handlers.telegram.common import Ctx, handler
@@ -18,17 +18,12 @@ RANKING_SHOWN = 5
 MARKS = {True: "✅", False: "⚠️", None: ""}
 
 
-def _number(value: Decimal) -> str:
-    """As computed: figures keep their tenth (95.0), targets and counts as set (98, 0.16)."""
-    return f"{value:f}"
-
-
 def _target(kpi: kpis.Kpi) -> dict[str, str] | str:
     """"≥98%" / "≤12 小时" in the reader's language (for a line without a value)."""
     if kpi.target is None:
         return "–"
     sign = "≥" if kpi.better == "higher" else "≤"
-    number = _number(kpi.target)
+    number = shown(kpi.target)
     if kpi.unit == "%":
         return f"{sign}{number}%"
     return {"zh": f"{sign}{number} 小时", "en": f"{sign}{number} h"}
@@ -38,10 +33,10 @@ def kpi_line(kpi: kpis.Kpi) -> tuple[str, dict[str, Any]]:
     if kpi.value is None:
         return "kpi.line_none", {"kpi": kpi.name, "target": _target(kpi)}
     return f"kpi.line.{kpi.name}", {
-        "value": _number(kpi.value), "p90": _number(kpi.p90) if kpi.p90 is not None else "–",
-        "target": _number(kpi.target) if kpi.target is not None else "–",
-        "mark": MARKS[kpi.met], "numerator": _number(kpi.numerator),
-        "denominator": _number(kpi.denominator)}
+        "value": shown(kpi.value), "p90": shown(kpi.p90) if kpi.p90 is not None else "–",
+        "target": shown(kpi.target) if kpi.target is not None else "–",
+        "mark": MARKS[kpi.met], "numerator": shown(kpi.numerator),
+        "denominator": shown(kpi.denominator)}
 
 
 def ranking_lines(rows: list[kpis.OutputRow]) -> list[tuple[str, dict[str, Any]]]:
@@ -50,7 +45,7 @@ def ranking_lines(rows: list[kpis.OutputRow]) -> list[tuple[str, dict[str, Any]]
         return [*lines, ("kpi.ranking_none", {})]
     return lines + [("kpi.ranking_row", {"rank": r.rank, "name": r.name, "code": r.person_code,
                                          "good": r.good, "scrap": r.scrap,
-                                         "hours": _number(r.standard_hours)})
+                                         "hours": shown(r.standard_hours)})
                     for r in rows[:RANKING_SHOWN]]
 
 

@@ -28,7 +28,7 @@ from domain.models import WorkOrder
 from domain.periods import Period
 from tests.known_answers import Answers, Line
 
-PARAMS = HistoryParams(workers=20, days=45, seed=7, end=date(2026, 10, 31))
+PARAMS = HistoryParams(workers=20, days=45, seed=2, end=date(2026, 10, 31))
 MONTH = Period.month(date(2026, 10, 1))
 WEEK = Period.week(date(2026, 10, 14))
 DAY = Period.day(date(2026, 10, 15))  # a Thursday
@@ -56,8 +56,7 @@ async def db(generated: tuple[Path, History]) -> AsyncIterator[AsyncSession]:
 
 def _scopes(history: History) -> list[tuple[str, str | None]]:
     night = next(p for p in history.people if p.night)
-    mixed = next(p for p in history.people if p.role == "worker" and p.wage_mode == "mixed"
-                 and not p.night)
+    mixed = next(p for p in history.people if p.role == "worker" and p.wage_mode == "mixed")
     checkpoint = next(op for product in history.products for op in product.operations
                       if op.qc)
     return [("factory", None), ("team", night.team), ("worker", mixed.code),

@@ -194,7 +194,7 @@ async def test_the_notice_lists_everything_and_describes_its_chart(day, codes):
     params = dict(notice.lines)
     assert params["summary.output_so_far"] == {"good": 167, "plan": 220, "plan_so_far": 160,
                                                "rate": "104%"}
-    scrap_line = next(p for k, p in notice.lines if p.get("summary_kpi") == "scrap_rate")
+    scrap_line = next(p for k, p in notice.lines if p.get("kpi") == "scrap_rate")
     assert (scrap_line["value"], scrap_line["arrow"], scrap_line["delta"],
             scrap_line["summary_trend"], scrap_line["goal"]) == ("2.3", "↓", "-6.8", "better",
                                                                  "≤2")

@@ -82,7 +82,7 @@ async def seed_stream_floor(db: Path) -> None:
 def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
            "DATABASE_URL": f"sqlite:///{db}", "GONGDAN_SEND_RATE": "2000",
-           "GONGDAN_CHAT_RATE": "200"}
+           "GONGDAN_CHAT_RATE": "200", "GONGDAN_HTTP_PORT": ""}  # no web server
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

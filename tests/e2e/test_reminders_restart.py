@@ -47,7 +47,8 @@ def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
     """`python -m bot run` with a fast sweep (0.2 s), as a factory would try its ladder out."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
            "DATABASE_URL": f"sqlite:///{db}", "GONGDAN_SEND_RATE": "2000",
-           "GONGDAN_CHAT_RATE": "200", "GONGDAN_SWEEP_SECONDS": "0.2"}
+           "GONGDAN_CHAT_RATE": "200", "GONGDAN_SWEEP_SECONDS": "0.2",
+           "GONGDAN_HTTP_PORT": ""}  # no web server: tests never compete for a port
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

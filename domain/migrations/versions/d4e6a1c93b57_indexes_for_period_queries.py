@@ -7,7 +7,6 @@ Create Date: 2026-11-21 17:55:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'd4e6a1c93b57'
 down_revision = 'b7c41e9d2a05'
 branch_labels = None

@@ -38,6 +38,14 @@ class _Cursor(aiosqlite.Cursor):
     async def fetchone(self) -> Any:
         return self._rows.pop(0) if self._rows else None
 
+    async def fetchmany(self, size: int | None = None) -> list[Any]:  # type: ignore[override]
+        """What SQLAlchemy's streaming results (yield_per, stream) read: the rows were already
+        fetched with the statement, so this hands them out in portions."""
+        rows = self._rows or []
+        count = self.arraysize if size is None else size
+        taken, self._rows = rows[:count], rows[count:]
+        return taken
+
     async def close(self) -> None:
         self._cursor.close()
 

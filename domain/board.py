@@ -21,16 +21,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
-from fractions import Fraction
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.andon.lifecycle import STILL_OPEN
-from domain.andon.posts import exception_code, level
+from domain.andon.posts import exception_code, levels
+from domain.floor_output import first_time_good, planned_pieces, planned_tasks, whole
 from domain.models import (
     OPEN_WORK_ORDER,
     AuditEvent,
@@ -70,7 +71,7 @@ class BoardOperation:
     @property
     def percent(self) -> int:
         """Good of planned, whole percent (half up; can pass 100 within the tolerance)."""
-        return _round(Fraction(self.good * 100, self.planned)) if self.planned else 0
+        return whole(Decimal(self.good * 100) / self.planned) if self.planned else 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class TodayOutput:
     @property
     def percent(self) -> int | None:
         """Output of the day's plan, whole percent (half up); None without a plan."""
-        return _round(Fraction(self.good * 100, self.planned)) if self.planned else None
+        return whole(Decimal(self.good * 100) / self.planned) if self.planned else None
 
 
 @dataclass(frozen=True)
@@ -209,59 +210,18 @@ async def _task_plans(session: AsyncSession, work_order_ids: list[int]
 async def today_output(session: AsyncSession, now: datetime, zone: ZoneInfo) -> TodayOutput:
     day = local_date(now, zone)
     start, end = Period.day(day).bounds(zone)
-    good = case((WorkReport.rework_task_id.is_not(None), 0),
-                (WorkReport.status == ReportStatus.pending_qc, WorkReport.good_qty),
-                else_=WorkReport.accepted_qty)
-    # Rework is left out in the sum, not in WHERE: the time range must stay what the index
-    # searches (SQLite otherwise picks the rework index, NULL for nearly every report).
-    good_sum, scrap = (await session.execute(
-        select(func.coalesce(func.sum(good), 0), func.coalesce(func.sum(WorkReport.scrap_qty), 0))
+    good, scrap = (await session.execute(
+        select(func.coalesce(func.sum(first_time_good()), 0),
+               func.coalesce(func.sum(WorkReport.scrap_qty), 0))
         .where(WorkReport.reported_at >= start, WorkReport.reported_at < end,
                WorkReport.status != ReportStatus.voided))).one()
-    planned, so_far = await planned_between(session, start, end, now)
-    return TodayOutput(day, int(good_sum), int(scrap), planned, so_far)
-
-
-async def planned_between(session: AsyncSession, start: datetime, end: datetime,
-                          now: datetime) -> tuple[int | None, int | None]:
-    """Pieces planned in [start, end) and in [start, min(now, end)): each planned task's quantity
-    prorated by the share of its planned window inside the window (a task planned as an instant
-    counts whole where it falls). Drafts and cancelled work orders are not planned work.
-    None, None when no task is planned in the window."""
-    rows = (await session.execute(
-        select(OperationTask.planned_qty, OperationTask.planned_start, OperationTask.planned_end)
-        .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
-        .where(OperationTask.planned_start < end, OperationTask.planned_end >= start,
-               OperationTask.planned_start <= OperationTask.planned_end,
-               WorkOrder.status.not_in((WorkOrderStatus.draft, WorkOrderStatus.cancelled))))
-    ).all()
-    day, so_far, counted = Fraction(0), Fraction(0), False
-    cut = min(max(now, start), end)
-    for qty, task_start, task_end in rows:
-        if task_end > task_start:
-            if task_end == start:
-                continue  # ended exactly as the window opens
-            span = (task_end - task_start).total_seconds()
-            day += qty * Fraction(_overlap(task_start, task_end, start, end)) / Fraction(span)
-            so_far += qty * Fraction(_overlap(task_start, task_end, start, cut)) / Fraction(span)
-        elif start <= task_start < end:
-            day += qty
-            so_far += qty if task_start < cut else 0
-        else:
-            continue
-        counted = True
-    if not counted:
-        return None, None
-    return _round(day), _round(so_far)
-
-
-def _overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> float:
-    return max(timedelta(0), min(a_end, b_end) - max(a_start, b_start)).total_seconds()
-
-
-def _round(value: Fraction) -> int:
-    """Half up to whole pieces."""
-    return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
+    tasks = await planned_tasks(session, start, end)
+    if not tasks:
+        return TodayOutput(day, int(good), int(scrap), None, None)
+    so_far = min(max(now, start), end)
+    return TodayOutput(day, int(good), int(scrap),
+                       whole(planned_pieces(tasks, start, end)),
+                       whole(planned_pieces(tasks, start, so_far)))
 
 
 async def open_exceptions(session: AsyncSession, now: datetime) -> list[BoardException]:
@@ -273,6 +233,7 @@ async def open_exceptions(session: AsyncSession, now: datetime) -> list[BoardExc
         .outerjoin(Operation, Operation.id == OperationTask.operation_id)
         .outerjoin(Person, Person.id == FloorException.reported_by)
         .where(FloorException.status.in_(STILL_OPEN)))).all()
+    reached = await levels(session, [exception.id for exception, *_ in rows])
     items = []
     for exception, work_order, operation, reporter in rows:
         comment = (exception.comment or "").strip()
@@ -282,7 +243,7 @@ async def open_exceptions(session: AsyncSession, now: datetime) -> list[BoardExc
             line_stopped=exception.line_stopped and exception.stopped_since is not None,
             reported_at=exception.reported_at,
             age_seconds=max(0, int((now - exception.reported_at).total_seconds())),
-            level=await level(session, exception.id), reporter=reporter or "?",
+            level=reached.get(exception.id, 0), reporter=reporter or "?",
             work_order=work_order, operation=operation, workstation=exception.workstation,
             comment=_clip(comment) if comment else None))
     items.sort(key=lambda e: (not e.line_stopped, -e.level, e.reported_at, e.id))

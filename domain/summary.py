@@ -27,20 +27,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain import kpis
-from domain.andon.posts import ENTITY as EXCEPTION_ENTITY
-from domain.andon.posts import exception_code
+from domain.andon.posts import exception_code, levels
 from domain.defects import reason_label
 from domain.errors import DomainError
 from domain.factory_settings import load_settings
+from domain.floor_output import (
+    PlannedTask,
+    good_by_bucket,
+    is_last_operation,
+    planned_pieces,
+    planned_tasks,
+    whole,
+)
 from domain.kpis.figures import shown
 from domain.models import (
     OPEN_WORK_ORDER,
-    EscalationStep,
     ExceptionStatus,
     FloorException,
     InspectionStatus,
@@ -49,7 +55,6 @@ from domain.models import (
     QCInspection,
     ReportStatus,
     WorkOrder,
-    WorkOrderStatus,
     WorkReport,
 )
 from domain.notifications import Notice
@@ -197,8 +202,8 @@ async def build(session: AsyncSession, period: Period, zone: ZoneInfo,
     start, end = period.bounds(zone)
     as_of = max(start, min(now, end))
     edges = _edges(period, zone)
-    good = await _good_by_bucket(session, edges)
-    tasks = await _planned_tasks(session, start, end)
+    good = await good_by_bucket(session, edges)
+    tasks = await planned_tasks(session, start, end)
     plan = _plan(tasks, edges, as_of, last_only=False)
     finished_plan = _plan(tasks, edges, as_of, last_only=True)
     output = Output(good=sum(good), plan=plan.total, plan_so_far=plan.so_far,
@@ -235,60 +240,13 @@ def _bucket_label(period: Period, edge: datetime, zone: ZoneInfo) -> str:
     return f"{local:%H}" if period.kind == "day" else f"{local:%m-%d}"
 
 
-async def _good_by_bucket(session: AsyncSession, edges: list[datetime]) -> list[int]:
-    """Good pieces of first-time reports per bucket, in one pass over the period's reports."""
-    # Rework is left out in the sum, not in WHERE: "rework_task_id IS NULL" would tempt SQLite
-    # into that index (nearly every row) instead of the time range.
-    good = case((WorkReport.rework_task_id.is_not(None), 0),
-                (WorkReport.status == ReportStatus.pending_qc, WorkReport.good_qty),
-                else_=WorkReport.accepted_qty)
-    bucket = case(*((WorkReport.reported_at < edge, n) for n, edge in enumerate(edges[1:-1])),
-                  else_=len(edges) - 2)
-    rows = (await session.execute(
-        select(bucket, func.sum(good))
-        .where(WorkReport.reported_at >= edges[0], WorkReport.reported_at < edges[-1])
-        .group_by(bucket))).all()
-    found = [0] * (len(edges) - 1)
-    for n, total in rows:
-        found[int(n)] = int(total or 0)
-    return found
-
-
-def _is_last_operation(task: Any) -> Any:
-    """SQL: this task is its work order's last operation."""
-    later = aliased(OperationTask)
-    return ~select(later.id).where(later.work_order_id == task.work_order_id,
-                                   later.seq > task.seq).exists()
-
-
 async def _finished(session: AsyncSession, start: datetime, end: datetime) -> int:
     total = await session.scalar(
         select(func.coalesce(func.sum(WorkReport.accepted_qty), 0))
         .join(OperationTask, OperationTask.id == WorkReport.task_id)
         .where(WorkReport.accepted_at >= start, WorkReport.accepted_at < end,
-               _is_last_operation(OperationTask)))
+               is_last_operation(OperationTask)))
     return int(total or 0)
-
-
-@dataclass(frozen=True)
-class _Task:
-    qty: int
-    start: datetime
-    end: datetime
-    last: bool
-
-
-async def _planned_tasks(session: AsyncSession, start: datetime, end: datetime) -> list[_Task]:
-    """Tasks whose planned window meets the period (a zero-length window: its instant)."""
-    rows = (await session.execute(
-        select(OperationTask.planned_qty, OperationTask.planned_start, OperationTask.planned_end,
-               _is_last_operation(OperationTask))
-        .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
-        .where(OperationTask.planned_start < end, OperationTask.planned_end >= start,
-               OperationTask.planned_start <= OperationTask.planned_end,
-               WorkOrder.status.not_in((WorkOrderStatus.draft, WorkOrderStatus.cancelled))))
-    ).all()
-    return [_Task(qty, lo, hi, bool(last)) for qty, lo, hi, last in rows]
 
 
 @dataclass(frozen=True)
@@ -298,33 +256,14 @@ class _Plan:
     cumulative: list[int] | None
 
 
-def _plan(tasks: list[_Task], edges: list[datetime], as_of: datetime, *,
+def _plan(tasks: list[PlannedTask], edges: list[datetime], as_of: datetime, *,
           last_only: bool) -> _Plan:
     chosen = [t for t in tasks if t.last or not last_only]
     if not chosen:
         return _Plan(None, None, None)
     start = edges[0]
-    cumulative = [_pieces(_due(chosen, start, edge)) for edge in edges[1:]]
-    return _Plan(cumulative[-1], _pieces(_due(chosen, start, as_of)), cumulative)
-
-
-def _due(tasks: list[_Task], start: datetime, until: datetime) -> Decimal:
-    """Planned pieces falling in [start, until): each task's quantity spread evenly over its
-    planned window."""
-    total = Decimal(0)
-    for task in tasks:
-        length = (task.end - task.start).total_seconds()
-        if length <= 0:  # planned as an instant
-            total += task.qty if start <= task.start < until else 0
-            continue
-        overlap = (min(task.end, until) - max(task.start, start)).total_seconds()
-        if overlap > 0:
-            total += Decimal(task.qty) * Decimal(overlap) / Decimal(length)
-    return total
-
-
-def _pieces(value: Decimal) -> int:
-    return int(value.quantize(Decimal("1"), ROUND_HALF_UP))
+    cumulative = [whole(planned_pieces(chosen, start, edge)) for edge in edges[1:]]
+    return _Plan(cumulative[-1], whole(planned_pieces(chosen, start, as_of)), cumulative)
 
 
 # --- KPIs, late orders, exceptions, defects ------------------------------------------------
@@ -365,19 +304,14 @@ async def _open_exceptions(session: AsyncSession, as_of: datetime) -> tuple[
                or_(FloorException.status.in_((ExceptionStatus.open,
                                               ExceptionStatus.acknowledged)),
                    FloorException.resolved_at >= as_of)))).all()
-    levels = dict((await session.execute(
-        select(EscalationStep.entity_id, func.max(EscalationStep.step_no))
-        .where(EscalationStep.entity == EXCEPTION_ENTITY,
-               EscalationStep.entity_id.in_([r.id for r in rows]),
-               EscalationStep.fired_at <= as_of)
-        .group_by(EscalationStep.entity_id))).all()) if rows else {}
+    reached = await levels(session, [r.id for r in rows], as_of)
     found = [OpenException(
         id=row.id, kind=row.kind, severity=row.severity,
         status=(ExceptionStatus.acknowledged if row.acknowledged_at is not None
                 and row.acknowledged_at <= as_of else ExceptionStatus.open),
         line_stopped=row.line_stopped, reported_at=row.reported_at,
         age_seconds=int((as_of - row.reported_at).total_seconds()),
-        level=levels[row.id] + 1 if row.id in levels else 0) for row in rows]
+        level=reached.get(row.id, 0)) for row in rows]
     return tuple(sorted(found, key=lambda e: (not e.line_stopped, e.severity != "high",
                                               e.reported_at, e.id)))
 

@@ -3,7 +3,7 @@ and the escalation reminders. Notices only; whoever changes state decides who ge
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -51,9 +51,23 @@ async def names(session: AsyncSession, *person_ids: int | None) -> dict[int, str
 
 async def level(session: AsyncSession, exception_id: int) -> int:
     """How far up its ladders the exception has climbed: 1 is the first call, 0 none yet."""
-    highest = await session.scalar(select(func.max(EscalationStep.step_no)).where(
-        EscalationStep.entity == ENTITY, EscalationStep.entity_id == exception_id))
-    return 0 if highest is None else highest + 1
+    return (await levels(session, [exception_id])).get(exception_id, 0)
+
+
+async def levels(session: AsyncSession, exception_ids: list[int],
+                 as_of: datetime | None = None) -> dict[int, int]:
+    """`level` of several exceptions in one query (as it stood at `as_of`, when given); an
+    exception not climbed yet is left out."""
+    if not exception_ids:
+        return {}
+    query = (select(EscalationStep.entity_id, func.max(EscalationStep.step_no))
+             .where(EscalationStep.entity == ENTITY,
+                    EscalationStep.entity_id.in_(exception_ids))
+             .group_by(EscalationStep.entity_id))
+    if as_of is not None:
+        query = query.where(EscalationStep.fired_at <= as_of)
+    return {exception_id: highest + 1
+            for exception_id, highest in (await session.execute(query)).all()}
 
 
 async def _line_stop_lines(session: AsyncSession, exception: FloorException) -> list[Line]:

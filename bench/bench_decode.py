@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.common import percentile
 from bot.barcode import DecodeOutcome, decode_texts, decode_with, is_label_payload
 from bot.photo_sim import CorpusItem, corpus
 
@@ -31,11 +32,6 @@ DECODERS: dict[str, Callable[[bytes], DecodeOutcome]] = {
     "zxing-cpp raw only": lambda data: decode_with("zxing", data, preprocess=False),
 }
 DIFFICULTIES = ("easy", "normal", "hard", "closeup")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def measure(

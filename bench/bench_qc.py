@@ -21,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.bench_reports import TOKEN, percentile, start_bot
+from bench.bench_reports import TOKEN, start_bot
+from bench.common import percentile, table
 from bot.botapi_server import LocalBotApi, SimUser
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
@@ -150,11 +151,10 @@ async def run(workers: int = 100, inspectors: int = 5) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| what | decisions | per second | press → notice p50 ms | p99 ms |",
-             "|---|---:|---:|---:|---:|"]
-    lines += [f"| {r['what']} | {r['count']} | {r['per_second']:.0f} | {r['p50_ms']:.1f} | "
-              f"{r['p99_ms']:.1f} |" for r in rows]
-    return "\n".join(lines)
+    return "\n".join(table(
+        ("what", "decisions", "per second", "press → notice p50 ms", "p99 ms"),
+        ((r["what"], r["count"], f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}",
+          f"{r['p99_ms']:.1f}") for r in rows)))
 
 
 def main() -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
+from bench.common import percentile, table
 from bot.botapi_server import LocalBotApi
 from bot.labels import render_card
 from bot.photo_sim import phone_photo
@@ -32,11 +33,6 @@ from domain.work_orders import release_work_order
 
 TOKEN = "900000:BENCH-TOKEN"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def seed(db: Path, workers: int, work_orders: int) -> list[bytes]:
@@ -191,11 +187,10 @@ async def run(workers: int = 200, reports_each: int = 10, latency_users: int = 1
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| what | reports | per second | ack p50 ms | ack p99 ms | latency measured at |",
-             "|---|---:|---:|---:|---:|---|"]
-    lines += [f"| {r['what']} | {r['count']} | {r['per_second']:.0f} | {r['p50_ms']:.1f} | "
-              f"{r['p99_ms']:.1f} | {r['latency_load']} |" for r in rows]
-    return "\n".join(lines)
+    return "\n".join(table(
+        ("what", "reports", "per second", "ack p50 ms", "ack p99 ms", "latency measured at"),
+        ((r["what"], r["count"], f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}",
+          f"{r['p99_ms']:.1f}", r["latency_load"]) for r in rows)))
 
 
 def main() -> list[dict[str, Any]]:

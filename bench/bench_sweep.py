@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
 
+from bench.common import table
 from domain import reminders
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
@@ -167,13 +168,10 @@ async def run(open_reminders: int = 100_000, due: int = 1000, selections: int = 
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| what | open reminders | due | median ms | steps per second | runs |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        rate = f"{r['per_second']:.0f}" if r["per_second"] else "–"
-        lines.append(f"| {r['what']} | {r['reminders']:,} | {r['due']} | "
-                     f"{r['median_ms']:.1f} | {rate} | {r['runs']} |")
-    return "\n".join(lines)
+    return "\n".join(table(
+        ("what", "open reminders", "due", "median ms", "steps per second", "runs"),
+        ((r["what"], f"{r['reminders']:,}", r["due"], f"{r['median_ms']:.1f}",
+          f"{r['per_second']:.0f}" if r["per_second"] else "–", r["runs"]) for r in rows)))
 
 
 def main() -> list[dict[str, Any]]:

@@ -33,12 +33,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import wage_lines
+from domain.errors import DomainError
 from domain.models import ClockEntry, Person, Role, WageAdjustment, WageMode
 from domain.periods import Period, local_date
 from domain.wage_lines import Days, PieceRow, TaskInfo
 
 LINE_KINDS = ("piece", "rework", "void", "hourly", "adjustment")
 PIECE_KINDS = ("piece", "rework", "void")
+NO_TEAM = {"zh": "未分班组", "en": "no team"}  # how people without a team are named
 CENT = Decimal("0.01")
 PAID_KINDS: dict[str, tuple[str, ...]] = {
     WageMode.piece: (*PIECE_KINDS, "adjustment"),
@@ -88,6 +90,15 @@ class Payslip:
     def on(self, day: date) -> tuple[PayLine, ...]:
         return tuple(line for line in self.lines if line.day == day)
 
+    @property
+    def pieces(self) -> int:
+        """Pieces paid for (piece, rework and void lines together)."""
+        return sum(int(line.quantity) for line in self.lines if line.kind in PIECE_KINDS)
+
+    @property
+    def hourly_minutes(self) -> int:
+        return sum(line.minutes for line in self.lines if line.kind == "hourly")
+
 
 @dataclass(frozen=True)
 class TeamTotal:
@@ -124,6 +135,17 @@ def supervises(boss: Person, person: Person) -> bool:
     if boss.has_role(Role.manager):
         return True
     return boss.has_role(Role.supervisor) and (boss.team or "") == (person.team or "")
+
+
+def team_in_view(boss: Person, asked: str | None) -> str:
+    """The team a supervisor or manager asks about ("" for the people without one): a
+    supervisor may ask only about their own."""
+    own = boss.team or ""
+    if asked is None or asked == own:
+        return own
+    if not boss.has_role(Role.manager):
+        raise DomainError("wages.team_not_yours", team=own or NO_TEAM)
+    return asked
 
 
 def money(value: Decimal) -> Decimal:
@@ -166,20 +188,14 @@ def team_totals(payslips: list[Payslip]) -> list[TeamTotal]:
         lines = [line for slip in slips for line in slip.lines]
         totals.append(TeamTotal(
             team=team, people=len(slips),
-            pieces=sum(int(x.quantity) for x in lines if x.kind in PIECE_KINDS),
-            hours=_hours_of(x for x in lines if x.kind == "hourly"),
+            pieces=sum(slip.pieces for slip in slips),
+            # Summed as whole minutes: a line's hours (minutes / 60) are not exact in Decimal.
+            hours=(Decimal(sum(slip.hourly_minutes for slip in slips)) / 60).quantize(CENT),
             piece_amount=_sum(x for x in lines if x.kind in PIECE_KINDS),
             hourly_amount=_sum(x for x in lines if x.kind == "hourly"),
             adjustments=_sum(x for x in lines if x.kind == "adjustment"),
             total=_sum(lines)))
     return totals
-
-
-def _hours_of(lines: Iterable[PayLine]) -> Decimal:
-    """Hours to the hundredth, summed as whole minutes: each line's hours are minutes / 60,
-    which Decimal cannot hold exactly, so adding them would leave a tail of 3s."""
-    minutes = sum(int((line.quantity * 60).to_integral_value()) for line in lines)
-    return (Decimal(minutes) / 60).quantize(CENT)
 
 
 def subtotals(lines: Iterable[PayLine]) -> list[Subtotal]:

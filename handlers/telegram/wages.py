@@ -23,7 +23,7 @@ from domain.models import InputDraft, InputStatus, Role
 from domain.notifications import Button
 from domain.payload import parse_typed_label
 from domain.periods import Period, local_date
-from domain.wages import PIECE_KINDS, PayLine, Payslip
+from domain.wages import NO_TEAM, PayLine, Payslip
 from handlers.telegram.common import Ctx, button_ids, handler
 from handlers.telegram.conversation import on_text
 
@@ -33,7 +33,6 @@ FIX = "clock_fix"  # a supervisor typing the clock-out a worker forgot
 UNDO_WORDS = ("undo", "reverse", "撤销", "撤回")
 # A /team message lists this many people at most (the export has everyone).
 TEAM_LIMIT = 60
-NO_TEAM = {"zh": "未分班组", "en": "no team"}
 Line = tuple[str, dict[str, Any]]
 
 
@@ -183,17 +182,13 @@ async def team(ctx: Ctx) -> None:
     if ctx.me.has_role(Role.manager) and asked is None:
         await _all_teams(ctx, period, zone)
         return
-    own = ctx.me.team or ""
-    if not ctx.me.has_role(Role.manager) and asked is not None and asked != own:
-        raise DomainError("wages.team_not_yours", team=own or NO_TEAM)
-    name = own if asked is None else asked
+    name = wages.team_in_view(ctx.me, asked)
     run = await wages.wage_run(ctx.session, period, zone, team=name)
     if not run:
         raise DomainError("wages.team_unknown", team=name or NO_TEAM)
     lines: list[Line] = [("wages.team_person", {
         "name": s.name, "code": s.person_code,
-        "pieces": sum(int(x.quantity) for x in s.lines if x.kind in PIECE_KINDS),
-        "minutes_seconds": hours(sum(x.minutes for x in s.lines if x.kind == "hourly")),
+        "pieces": s.pieces, "minutes_seconds": hours(s.hourly_minutes),
         "amount": amount(s.total)}) for s in run[:TEAM_LIMIT]]
     if len(run) > TEAM_LIMIT:
         lines.append(("wages.team_more", {"count": len(run) - TEAM_LIMIT}))

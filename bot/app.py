@@ -54,7 +54,7 @@ class GongdanBot:
         self.settings = settings
         clock.set_clock(settings.clock)
         self.engine = engine or make_engine(settings.database_url)
-        self.sessions = make_sessionmaker(self.engine)
+        self.sessions = make_sessionmaker(self.engine, settings.rules)
         self.application = build_application(settings)
         self.sender = OutboxSender(self.application.bot, self.sessions, settings)
         self.web_services = WebServices(self.sessions, settings.rules)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from bot import (
     messages_andon,
+    messages_assign,
     messages_board,
+    messages_changes,
+    messages_dispatch,
     messages_export,
+    messages_freeform,
     messages_groups,
     messages_kpis,
+    messages_live_status,
+    messages_materials,
     messages_qc,
     messages_reminders,
     messages_summary,
@@ -361,7 +367,9 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
 CATALOG.update(FILE_MESSAGES)
 CATALOG["text.bilingual"] = {"zh": "{zh}", "en": "{en}"}  # a label kept in both languages
 for _part in (messages_qc, messages_andon, messages_groups, messages_reminders, messages_wages,
-              messages_kpis, messages_summary, messages_export, messages_board):
+              messages_kpis, messages_summary, messages_export, messages_board, messages_assign,
+              messages_dispatch, messages_changes, messages_materials, messages_live_status,
+              messages_freeform):
     CATALOG.update(_part.MESSAGES)
     for _group, _values in _part.LABELS.items():
         LABELS.setdefault(_group, {}).update(_values)

@@ -123,7 +123,7 @@ async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[int]
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
-        sessions = make_sessionmaker(engine)
+        sessions = make_sessionmaker(engine, settings.rules)
         async with sessions() as session, session.begin():
             return await work(session)
     finally:

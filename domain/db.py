@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from domain.rules import RULES_KEY, FactoryRules
 from domain.sqlite_driver import connector
 
 DEFAULT_SQLITE_PATH = Path("var/gongdan.db")
@@ -70,5 +71,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine,
+                      rules: FactoryRules | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry the factory's rules (domain.rules.rules_of reads them)."""
+    info = {RULES_KEY: rules} if rules is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import progress
+from domain import live_status, materials, partial_flow, progress
 from domain.errors import DomainError
-from domain.models import OperationTask, WorkOrder
+from domain.models import OperationTask, TaskStatus, WorkOrder
 
 
 class ConcurrentChange(Exception):
@@ -79,4 +79,14 @@ async def apply(session: AsyncSession, work_order: WorkOrder, task: OperationTas
     for name, amount in deltas.items():
         set_committed_value(task, name, getattr(task, name) + amount)
     set_committed_value(task, "version", task.version + 1)
+    # New pieces made (or unmade by a void); QC and rework only move pieces between fields.
+    made = good + scrap + pending_qc + rework
+    if made:
+        await materials.consumed(session, work_order, task, made, now)
+    waiting = {t.id for t in work_order.tasks if t.status == TaskStatus.waiting}
     progress.refresh(work_order, work_order.tasks, now)
+    for following in work_order.tasks:
+        if (following.id in waiting and following.status != TaskStatus.waiting
+                and following.ready_notified_at is None):
+            await partial_flow.first_pieces_arrived(session, work_order, following, now)
+    await live_status.touch(session, work_order, now)

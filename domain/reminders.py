@@ -55,13 +55,13 @@ from domain.factory_settings import Rung, ladder_for
 from domain.groups import groups_for
 from domain.models import EscalationStep, Person, Priority, Reminder, ReminderStatus
 from domain.notifications import Notice, enqueue
-from domain.rules import FactoryRules
+from domain.rules import RULES_KEY, FactoryRules
+from domain.rules import rules_of as rules_of  # kinds read the sweep's rules here
 
 log = logging.getLogger(__name__)
 
 # A reminder whose kind is unknown (its module not loaded) or whose kind failed: look again then.
 RETRY_LATER = timedelta(minutes=5)
-_RULES_KEY = "gongdan.factory_rules"
 _SCRATCH_KEY = "gongdan.reminder_scratch"
 
 
@@ -91,11 +91,6 @@ KINDS: dict[str, Follow] = {}
 
 def register(kind: str, follow: Follow) -> None:
     KINDS[kind] = follow
-
-
-def rules_of(session: AsyncSession) -> FactoryRules:
-    """The factory rules of the sweep or follow() that is asking (kinds need the time zone)."""
-    return session.info.get(_RULES_KEY) or FactoryRules()
 
 
 def scratch(session: AsyncSession) -> dict[Any, Any]:
@@ -235,7 +230,7 @@ class _Pass:
     _calendar: list[shifts.ShiftSpec] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.session.info[_RULES_KEY] = self.rules
+        self.session.info[RULES_KEY] = self.rules
         self.session.info[_SCRATCH_KEY] = {}
 
     @property

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
+
+RULES_KEY = "gongdan.factory_rules"
 
 
 @dataclass(frozen=True)
@@ -23,3 +26,10 @@ class FactoryRules:
     def max_quantity(self, planned: int) -> int:
         """Planned plus tolerance, rounded down to whole pieces."""
         return int(planned * (100 + self.tolerance_pct) // 100)
+
+
+def rules_of(session: Any) -> FactoryRules:
+    """The factory rules a session was made with (db.make_sessionmaker), else the defaults: a
+    use case deep in a change (a notice in the reader's language, a local due time) reads them
+    here instead of having them passed down every call."""
+    return session.info.get(RULES_KEY) or FactoryRules()

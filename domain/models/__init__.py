@@ -10,6 +10,7 @@ from domain.models.andon import (
 from domain.models.base import Base, utcnow
 from domain.models.catalog import BomLine, Operation, Product, Routing
 from domain.models.conversation import InputDraft, InputStatus
+from domain.models.materials import Material, MaterialMovement, MovementKind
 from domain.models.messaging import (
     AuditEvent,
     ChatState,
@@ -20,9 +21,20 @@ from domain.models.messaging import (
     ProcessedUpdate,
 )
 from domain.models.people import ROLE_RANK, Invite, Person, Role, WageMode
+from domain.models.planning import (
+    ChangeKind,
+    ChangeNotice,
+    DispatchLine,
+    DispatchPlan,
+    DispatchStatus,
+    LiveStatus,
+    PlanChange,
+    TaskCardMessage,
+)
 from domain.models.production import (
     OPEN_WORK_ORDER,
     REPORTABLE_WORK_ORDER,
+    AssignedHow,
     DraftStage,
     DraftStatus,
     OperationTask,
@@ -59,4 +71,6 @@ __all__ = [
     "InspectionStatus", "LadderStep", "QCInspection", "Reminder", "ReminderStatus",
     "Responsibility", "ReworkStatus", "ReworkTask", "Severity", "Shift",
     "AccessToken", "ClockEntry", "ClockSource", "WageAdjustment",
+    "AssignedHow", "ChangeKind", "ChangeNotice", "DispatchLine", "DispatchPlan", "DispatchStatus",
+    "LiveStatus", "Material", "MaterialMovement", "MovementKind", "PlanChange", "TaskCardMessage",
 ]

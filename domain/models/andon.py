@@ -44,7 +44,8 @@ class FloorException(Base):
     workstation: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
-    reported_by: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    # None: raised by the system (a material shortage found at a planned start).
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

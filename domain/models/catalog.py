@@ -60,3 +60,5 @@ class BomLine(Base):
     material_name: Mapped[str] = mapped_column(String(200))
     qty_per_unit: Mapped[Decimal] = mapped_column(Numeric(14, 4, asdecimal=True))
     unit: Mapped[str] = mapped_column(String(16), default="pcs")
+    # The operation whose reports use it up (good + scrap); None: the first operation.
+    operation_code: Mapped[str | None] = mapped_column(String(32))

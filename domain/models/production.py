@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -122,17 +124,34 @@ class OperationTask(Base):
     # Set by planning; the reminders follow them.
     planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Open for claiming 抢单: a worker skilled in the operation (of `claim_team` if set) takes
+    # it with one tap; the first tap wins (domain/assignment.py).
+    open_for_claim: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
+    claim_team: Mapped[str | None] = mapped_column(String(64))
+    # Set when the first pieces reached it and its people were told (partial flow 流转).
+    ready_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="tasks")
     operation: Mapped[Operation] = relationship()
+
+
+class AssignedHow(enum.StrEnum):
+    assigned = "assigned"  # by a supervisor, in chat or the workbook
+    claimed = "claimed"  # 认领: the worker took an open task
+    dispatched = "dispatched"  # an accepted dispatch suggestion
 
 
 class TaskAssignee(Base):
     __tablename__ = "task_assignee"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("operation_task.id"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True,
+                                           index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    how: Mapped[str] = mapped_column(String(16), default=AssignedHow.assigned,
+                                     server_default=AssignedHow.assigned.value)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
 
 class WorkReport(Base):
@@ -187,6 +206,7 @@ class DraftStatus(enum.StrEnum):
 class DraftStage(enum.StrEnum):
     quantity = "quantity"
     scrap_reason = "scrap_reason"
+    confirm = "confirm"  # a free-form report parsed, waiting for the worker's confirmation
 
 
 class ReportDraft(Base):
@@ -209,4 +229,5 @@ class ReportDraft(Base):
     stage: Mapped[str] = mapped_column(String(16), default=DraftStage.quantity)
     good_qty: Mapped[int | None] = mapped_column(Integer)
     scrap_qty: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(100))  # a parsed scrap reason to confirm
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 
 from domain import audit
 from domain.errors import DomainError
-from domain.models import Person, Priority, Role
+from domain.models import OutboxMessage, Person, Priority, Role
 from domain.notifications import Button, Notice, enqueue
 from domain.registration import person_for_account
 from handlers.telegram.scope import Services, UpdateScope, current_scope
@@ -72,18 +72,21 @@ class Ctx:
         return self.person
 
     def reply(self, key: str, buttons: list[list[Button]] | None = None,
-              lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
-        self._enqueue(Notice(key, params, buttons or [], lines or []), None)
+              lines: list[tuple[str, dict[str, Any]]] | None = None,
+              **params: Any) -> OutboxMessage:
+        """Queue a reply; the queued message is returned (to track a task card it shows)."""
+        return self._enqueue(Notice(key, params, buttons or [], lines or []), None)
 
     def edit(self, key: str, buttons: list[list[Button]] | None = None,
-             lines: list[tuple[str, dict[str, Any]]] | None = None, **params: Any) -> None:
+             lines: list[tuple[str, dict[str, Any]]] | None = None,
+             **params: Any) -> OutboxMessage:
         """Replace the message whose button was pressed (falls back to a new message)."""
         query = self.update.callback_query
         message_id = query.message.message_id if query and query.message else None
-        self._enqueue(Notice(key, params, buttons or [], lines or []), message_id)
+        return self._enqueue(Notice(key, params, buttons or [], lines or []), message_id)
 
-    def _enqueue(self, notice: Notice, edit_message_id: int | None) -> None:
-        enqueue(self.session, self.chat_id, notice, lang=self.chat_lang, priority=Priority.reply,
+    def _enqueue(self, notice: Notice, edit_message_id: int | None) -> OutboxMessage:
+        return enqueue(self.session, self.chat_id, notice, lang=self.chat_lang, priority=Priority.reply,
                 edit_message_id=edit_message_id)
 
     def answer(self, key: str, **params: Any) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.telegram import (
+    assign,
     board,
+    changes,
+    dispatch,
     exceptions,
     export,
     groups,
     kpis,
+    live_status,
+    materials,
     people,
     qc,
     report,
@@ -52,7 +57,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
-    for module in (qc, exceptions, groups, wages, kpis, summary, export, board):
+    for module in (qc, exceptions, groups, wages, kpis, summary, export, board, assign, dispatch,
+                   changes, materials, live_status):
         module.register(application)
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     application.add_handler(

@@ -7,7 +7,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_analytics, bench_decode, bench_qc, bench_reports, bench_sweep
+from bench import (
+    bench_analytics,
+    bench_decode,
+    bench_fanout,
+    bench_planning,
+    bench_qc,
+    bench_reports,
+    bench_sweep,
+)
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -28,6 +36,10 @@ def main() -> int:
     deciding = bench_qc.main()
     print()
     analytics = bench_analytics.main([])
+    print()
+    planning = bench_planning.main()
+    print()
+    fanout = bench_fanout.main()
     lines = [
         "# Benchmark results",
         "",
@@ -75,6 +87,17 @@ def main() -> int:
         "a fresh session: median of the runs after the first; \"first\" is the first call after "
         "opening the database. The daily summary is the last day's at 18:00 with its PNG chart; "
         "the wage run is every person's payslip for the last full month.",
+        "",
+        "## Planning: dispatch suggestion and rush preview",
+        "",
+        bench_planning.markdown(planning),
+        "",
+        "A generated floor (bench/bench_planning.py): 500 open tasks, 60 workers in three "
+        "teams with their shifts, 20 workstations. Each figure is one call in a fresh session.",
+        "",
+        "## Fan-out of a plan change",
+        "",
+        bench_fanout.markdown(fanout),
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS}")

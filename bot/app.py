@@ -87,7 +87,8 @@ class GongdanBot:
                 group_commands(lang), scope=BotCommandScopeAllGroupChats(), language_code=lang)
         # The JobQueue starts with the Application: the first sweep catches up at once.
         install(self.application.job_queue, self.clockwork,
-                sweep_seconds=self.settings.sweep_seconds)
+                sweep_seconds=self.settings.sweep_seconds,
+                live_status_seconds=self.settings.live_status_seconds)
         await self.application.start()
         if self.web is not None:
             await self.web.start()

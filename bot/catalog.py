@@ -75,7 +75,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "lang.en": {"zh": "English", "en": "English"},
     "help.worker": {
         "zh": "怎么报工：\n1. 拍一张流转卡的照片发给我（二维码要清楚），或直接输入卡上的编码，如 WO-000123\n"
-              "2. 点按钮选择数量，或输入数字：30 表示良品30；30 2 毛刺 表示良品30、报废2、原因毛刺\n"
+              "2. 点按钮选择数量，或输入数字：30 表示良品30；30 2 毛刺 表示良品30、报废2、原因毛刺；"
+              "也可以照平常说话输入，如「做了30 坏2 毛刺」「30好 2废」，确认后记录\n"
               "3. 报错了可在几分钟内点「撤销」\n\n"
               "质检点的报工要等质检判定后才流转到下道工序，结果会通知您。被判返工的件会生成返工单"
               "（如 RW-000001）交给您：修好后点返工单上的「🔧 报返工」，或输入返工单号，然后报数量，"
@@ -84,10 +85,14 @@ CATALOG: dict[str, dict[str, str]] = {
               "可拍卡或输入工单号/返工单号，说明是否停线，附照片和说明。处理好后请您确认是否修复。\n\n"
               "工资：/me 今天和本月的产量、工资，逐行可核对（/me 昨天、/me 上月）。"
               "计时的人上班发 /clockin，下班发 /clockout（忘了打卡：/clockout 17:30）。\n\n"
+              "派给您的任务会发来任务卡；开放认领的任务点「认领」，先到先得。上道工序的第一批件一到就通知您。"
+              "计划变更时会收到一条变更消息，请点「✅ 确认收到」；旧卡片会标为过期，按新卡片干活。\n\n"
               "/tasks 我的任务和返工单  /exception 报告异常  /me 我的工资  /lang 切换语言  /help 帮助",
         "en": "How to report work:\n1. Send me a photo of the travel card (QR code in focus), or "
               "type the code printed on it, e.g. WO-000123\n2. Tap a quantity, or type it: 30 = 30 "
-              "good; 30 2 burr = 30 good, 2 scrap, reason burr\n3. Made a mistake? Tap Undo within "
+              "good; 30 2 burr = 30 good, 2 scrap, reason burr; or say it as you would: \"done 30 "
+              "scrap 2 burr\", \"做了30 坏2 毛刺\" (confirmed before it counts)\n3. Made a "
+              "mistake? Tap Undo within "
               "a few minutes\n\nAt a QC checkpoint your pieces move on once QC has decided; you "
               "are told the outcome. Pieces sent back become a rework task (e.g. RW-000001) "
               "assigned to you: when they are reworked, tap \"🔧 Report rework\" on it or type its "
@@ -99,6 +104,10 @@ CATALOG: dict[str, dict[str, str]] = {
               "Pay: /me shows today's and this month's output and earnings line by line "
               "(/me yesterday, /me lastmonth). Paid by the hour? /clockin when you start, "
               "/clockout when you leave (forgot? /clockout 17:30).\n\n"
+              "Tasks assigned to you arrive as a task card; a task open for claiming has a "
+              "\"Claim\" button: first tap wins. You hear as soon as the first pieces reach your "
+              "operation. When the plan changes you get one message: tap \"✅ Acknowledge\"; older cards "
+              "are marked outdated, work from the current one.\n\n"
               "/tasks my tasks and rework  /exception report a problem  /me my pay  "
               "/lang language  /help help",
     },
@@ -134,7 +143,14 @@ CATALOG: dict[str, dict[str, str]] = {
               "数字：/summary [日期] 日报（含图表，每天定时发给厂长和管理群）  /kpi [期间] [班组|工人|工序|产品 名称] "
               "关键指标  /team [期间] 班组产量和工资  /export [期间] 导出 Excel  /board 车间看板链接（厂长）\n"
               "工资：/adjust 工号 +200 原因（奖励/扣款，需确认）  /adjust undo 编号 原因  "
-              "/clockfix 工号 17:30 原因（补下班打卡）  /me 我的工资",
+              "/clockfix 工号 17:30 原因（补下班打卡）  /me 我的工资\n\n"
+              "计划：/assign 工单 工序 [工号…|team 班组] 派工（不写人则点选，显示每人负荷）  "
+              "/unassign 撤下  /open 工单 工序 [team 班组] 开放认领  /dispatch [班组] 排产建议，"
+              "可改人后一键接受\n厂长/计划员：/rush 工单号 或 /rush 产品 数量 交期 插单（先看哪些工单会延误）  "
+              "/change 工单 qty 300 | due 11-30  /hold /resume /cancel 工单  "
+              "/link status [班组] 在群里置顶实时进度\n"
+              "物料：/materials 工单 需求/已领/已用/库存  /issue 工单 物料 数量 领料（或拍卡片配文「领料」）  "
+              "/return 工单 物料 数量 退料  /stock [物料] 库存；开工时缺料会自动报缺料异常",
         "en": "Supervisor and manager commands:\n/status every open work order (good, scrap, pending QC and "
               "rework per operation)\n/invite CODE [role] invite someone\n/tasks my tasks\n"
               "/exception report a problem (or tap \"⚠️ Report a problem\" on a task card)\n"
@@ -151,7 +167,16 @@ CATALOG: dict[str, dict[str, str]] = {
               "figures  /team [period] your team's output and pay  /export [period] Excel  /board "
               "the shop-floor board link (managers)\n"
               "Pay: /adjust CODE +200 reason (bonus or deduction, confirmed first)  /adjust undo "
-              "ID reason  /clockfix CODE 17:30 reason (a forgotten clock-out)  /me my pay",
+              "ID reason  /clockfix CODE 17:30 reason (a forgotten clock-out)  /me my pay\n\n"
+              "Planning: /assign WO OP [CODE…|team NAME] (no one named: pick on the card, with "
+              "each person's load)  /unassign  /open WO OP [team NAME] open for claiming  "
+              "/dispatch [team] dispatch suggestion, edit and accept in a few taps\n"
+              "Managers/planners: /rush WO or /rush PRODUCT QTY DUE (preview which orders it makes "
+              "late)  /change WO qty 300 | due 11-30  /hold /resume /cancel WO  "
+              "/link status [team] pinned live status in a group\n"
+              "Materials: /materials WO need/issued/used/stock  /issue WO MATERIAL QTY (or a card "
+              "photo captioned \"issue\")  /return WO MATERIAL QTY  /stock [material]; a shortage "
+              "at the planned start raises a material exception by itself",
     },
     "command.unknown": {"zh": "不认识这个命令。发送 /help 查看可用命令。",
                         "en": "Unknown command. Send /help to see what you can do."},
@@ -259,9 +284,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "report.card_used": {"zh": "这张任务卡已经报过了，不会重复记录。要再报请重新扫码。",
                          "en": "That card was already reported; nothing was recorded twice. "
                                "Scan again to report more."},
-    "report.card_stale": {"zh": "这张任务卡已失效（已取消或有更新的扫码）。请重新扫码。",
-                          "en": "That card is no longer open (cancelled or replaced by a newer "
-                                "scan). Please scan again."},
+    "report.card_stale": {"zh": "这张任务卡已失效（已取消、有更新的扫码，或计划已变更），没有记录。"
+                                "请重新扫码。",
+                          "en": "That card is no longer open (cancelled, replaced by a newer "
+                                "scan, or the plan changed); nothing was recorded. Please scan "
+                                "again."},
     "report.card_not_yours": {"zh": "这不是您的任务卡。", "en": "That card is not yours."},
     "report.reason_missing": {"zh": "请输入报废原因。", "en": "Please give the scrap reason."},
     "qty.empty": {"zh": "请输入数量。", "en": "Please type a quantity."},

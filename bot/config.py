@@ -32,6 +32,9 @@ class Settings:
     photo_dir: str = "var/photos"
     # How often the reminder sweep looks for due steps (seconds).
     sweep_seconds: float = 2.0
+    # A pinned live status message is edited at most once per this many seconds (a group at
+    # most once per half of it: within Telegram's 20 messages a minute per group).
+    live_status_seconds: float = 10.0
     # The aiohttp server (shop-floor board): off unless a port is given (0: any free port).
     http_host: str = "127.0.0.1"
     http_port: int | None = None
@@ -90,6 +93,8 @@ class Settings:
             photo_dir=env.get("GONGDAN_PHOTO_DIR", "var/photos"),
             sweep_seconds=_positive(env.get("GONGDAN_SWEEP_SECONDS", "2"),
                                     "GONGDAN_SWEEP_SECONDS"),
+            live_status_seconds=_positive(env.get("GONGDAN_LIVE_STATUS_SECONDS", "10"),
+                                          "GONGDAN_LIVE_STATUS_SECONDS"),
             http_host=env.get("GONGDAN_HTTP_HOST", "127.0.0.1"),
             http_port=int(port) if port else None,
             public_url=env.get("GONGDAN_PUBLIC_URL") or None,

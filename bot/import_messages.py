@@ -89,11 +89,39 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
     "import.bad_minutes": {"zh": "必须是 {min} 到 {max} 之间的整分钟数（填的是 {value!r}）",
                            "en": "must be a whole number of minutes from {min} to {max} "
                                  "(got {value!r})"},
+    # Planning sheets: materials, bom, assignments.
+    "import.unknown_material": {"zh": "物料 {value!r} 不存在（物料表或系统里都没有）",
+                                "en": "unknown material {value!r}"},
+    "import.not_positive": {"zh": "必须大于 0（填的是 {value!r}）",
+                            "en": "must be more than 0 (got {value!r})"},
+    "import.unit_mismatch": {"zh": "单位 {value!r} 与物料的单位 {expected!r} 不一致",
+                             "en": "unit {value!r} differs from the material's unit "
+                                   "{expected!r}"},
+    "import.unknown_operation": {"zh": "产品 {product} 没有工序 {value!r}",
+                                 "en": "product {product} has no operation {value!r}"},
+    "import.unknown_work_order": {"zh": "工单 {value!r} 不存在", "en": "unknown work order {value!r}"},
+    "import.work_order_needed": {"zh": "请填工单号，或订单号加产品编码",
+                                 "en": "give the work order, or the order number and product "
+                                       "code"},
+    "import.unknown_order_line": {"zh": "订单 {order_no} 没有产品 {value!r} 这一行",
+                                  "en": "order {order_no} has no line for product {value!r}"},
+    "import.unknown_task": {"zh": "工单 {work_order} 没有工序号 {value}",
+                            "en": "work order {work_order} has no operation {value}"},
+    "import.unknown_team": {"zh": "班组 {value!r} 不存在", "en": "unknown team {value!r}"},
+    "import.assignment_empty": {"zh": "请填人员、班组，或可认领填“是”",
+                                "en": "give people, a team, or claimable = yes"},
+    "import.team_without_workers": {"zh": "班组 {value!r} 没有会工序 {operation} 的在职工人",
+                                    "en": "team {value!r} has no active worker for operation "
+                                          "{operation}"},
+    "import.inactive_person": {"zh": "{value} 已停用", "en": "{value} is no longer active"},
+    "import.no_skill": {"zh": "{value} 没有工序 {operation} 的技能",
+                        "en": "{value} has no skill {operation}"},
 }
 
 SHEET_NAMES = {"people": "人员", "products": "产品", "orders": "订单",
                "defect_reasons": "不良原因", "responsibles": "责任人", "ladders": "升级规则",
-               "shifts": "班次", "settings": "设置"}
+               "shifts": "班次", "settings": "设置", "materials": "物料", "bom": "物料清单",
+               "assignments": "派工"}
 
 FILE_MESSAGES: dict[str, dict[str, str]] = {
     "import.rejected": {"zh": "文件有 {count} 处错误，没有导入任何数据：",
@@ -101,14 +129,17 @@ FILE_MESSAGES: dict[str, dict[str, str]] = {
     "import.duplicate_sheet": {"zh": "工作表 {sheet} 出现了两次：{first} 和 {second}",
                                "en": "Sheet {sheet} is given twice: {first} and {second}"},
     "import.no_sheets": {"zh": "{path} 里没有可导入的工作表（人员、产品、订单、不良原因、责任人、"
-                               "升级规则、班次、设置）",
+                               "升级规则、班次、设置、物料、物料清单、派工）",
                          "en": "{path} has no sheet to import (people, products, orders, "
-                               "defect_reasons, responsibles, ladders, shifts, settings)"},
+                               "defect_reasons, responsibles, ladders, shifts, settings, "
+                               "materials, bom, assignments)"},
     "import.file_not_found": {"zh": "找不到文件 {path}", "en": "File not found: {path}"},
     "import.unknown_sheet": {"zh": "{path}：不认识的表名 {name}（应为 people、products、orders、"
-                                   "defect_reasons、responsibles、ladders、shifts 或 settings）",
+                                   "defect_reasons、responsibles、ladders、shifts、settings、"
+                                   "materials、bom 或 assignments）",
                              "en": "{path}: unknown sheet {name} (use people, products, orders, "
-                                   "defect_reasons, responsibles, ladders, shifts or settings)"},
+                                   "defect_reasons, responsibles, ladders, shifts, settings, "
+                                   "materials, bom or assignments)"},
     "import.unsupported_file": {"zh": "{path}：不支持 {suffix} 文件，请用 .xlsx 或 .csv",
                                 "en": "{path}: {suffix} files are not supported; use .xlsx or "
                                       ".csv"},

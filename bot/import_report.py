@@ -32,7 +32,8 @@ _NAMES = {"people": ("人员", "people"), "products": ("产品", "products"),
           "work_orders": ("工单", "work orders"), "defect_reasons": ("不良原因", "defect reasons"),
           "responsibles": ("责任人", "responsible people"),
           "ladders": ("升级规则步骤", "ladder steps"), "shifts": ("班次", "shifts"),
-          "settings": ("设置", "settings")}
+          "settings": ("设置", "settings"), "materials": ("物料", "materials"),
+          "bom": ("物料清单行", "BOM lines"), "assignments": ("派工行", "assignment rows")}
 
 
 def _counts(kind: str, counts: dict[str, int], lang: str) -> str:

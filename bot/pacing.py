@@ -42,7 +42,10 @@ MARGIN = 0.9
 class Pacer:
     def __init__(self, per_bot: float, per_chat: float, chat_burst: int,
                  group_per_minute: int) -> None:
-        self.global_bucket = Bucket(per_bot * MARGIN, max(1.0, per_bot * MARGIN))
+        # In any one second a bucket lets out its burst plus its rate: the burst is what the
+        # margin leaves, so a fan-out to hundreds never exceeds the cap even in its first second.
+        rate = per_bot * MARGIN
+        self.global_bucket = Bucket(rate, max(1.0, per_bot - rate))
         self.per_chat = per_chat * MARGIN
         self.chat_burst = chat_burst
         self.group_rate = group_per_minute * MARGIN / 60.0

@@ -116,8 +116,8 @@ _COMMANDS = {
     "status": ("所有未完工单", "every open work order"),
     "invite": ("生成注册邀请", "invite a person"),
     "exception": ("报告异常", "report an exception"),
-    "link": ("绑定本群：exceptions / qc / management", "link this group: exceptions / qc / "
-                                                     "management"),
+    "link": ("绑定本群：exceptions / qc / management / status [班组]",
+             "link this group: exceptions / qc / management / status [team]"),
     "unlink": ("解除本群绑定", "unlink this group"),
     "me": ("我的产量和工资", "my output and earnings"),
     "clockin": ("上班打卡", "clock in"),
@@ -127,6 +127,19 @@ _COMMANDS = {
     "summary": ("日报 [日期]", "daily summary [date]"),
     "export": ("导出 Excel", "export to Excel"),
     "board": ("车间看板链接", "shop-floor board link"),
+    "assign": ("派工", "assign a task"),
+    "unassign": ("撤下派工", "take someone off a task"),
+    "open": ("开放认领", "open a task for claiming"),
+    "dispatch": ("排产建议 [班组]", "dispatch suggestion [team]"),
+    "rush": ("插单（先看影响再确认）", "rush order (preview, then confirm)"),
+    "change": ("变更工单：数量 / 交期", "change a work order: qty / due"),
+    "hold": ("暂停工单", "put a work order on hold"),
+    "resume": ("恢复工单", "resume a work order"),
+    "cancel": ("取消工单", "cancel a work order"),
+    "issue": ("领料", "issue material to a work order"),
+    "return": ("退料", "return material from a work order"),
+    "materials": ("工单物料需求", "a work order's materials"),
+    "stock": ("库存", "stock"),
     "lang": ("切换语言", "change language"),
     "help": ("帮助", "help"),
 }
@@ -134,10 +147,12 @@ _BY_ROLE = {
     None: ("start", "lang", "help"),
     "worker": ("tasks", "report", "exception", "me", "clockin", "clockout", "lang", "help"),
     "qc": ("tasks", "report", "exception", "me", "clockin", "clockout", "lang", "help"),
-    "supervisor": ("tasks", "report", "exception", "status", "team", "kpi", "summary", "export",
-                   "me", "clockin", "clockout", "invite", "lang", "help"),
+    "supervisor": ("tasks", "report", "exception", "status", "assign", "open", "unassign",
+                   "dispatch", "materials", "issue", "return", "stock", "team", "kpi", "summary", "export", "me", "clockin", "clockout",
+                   "invite", "lang", "help"),
 }
-_MANAGER = ("status", "summary", "kpi", "team", "export", "board", "exception", "tasks", "me",
+_MANAGER = ("status", "dispatch", "rush", "change", "hold", "resume", "cancel", "assign", "open",
+            "unassign", "materials", "issue", "return", "stock", "summary", "kpi", "team", "export", "board", "exception", "tasks", "me",
             "clockin", "clockout", "invite", "lang", "help")
 
 

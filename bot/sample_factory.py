@@ -2,7 +2,8 @@
 
 Three products on SMT / through-hole / soldering / test / packing lines, sixteen people and four
 orders whose due dates follow `today`, and the factory's settings: defect reasons, who answers
-for which kind of exception, escalation ladders, shifts and single values. Some sheets use the
+for which kind of exception, escalation ladders, shifts and single values, and materials with
+their stock and each product's BOM (enough for every order). Some sheets use the
 Chinese names and headers and the others the English ones, so one file shows that both are
 understood. `SAMPLE` holds the same data
 for demo scripts (who has which skill, which orders exist).
@@ -167,6 +168,29 @@ SAMPLE_SHIFTS = (("白班", "*", "1-7", "08:00", "20:00"), ("夜班", "*", "1-7"
 SAMPLE_SETTINGS = (("rework_pay", "unpaid_own"), ("qc_wait_minutes", 30),
                    ("exception_autoclose_minutes", 240), ("shift_report_lead_minutes", 15))
 
+# Materials 物料 with their stock, and each product's BOM: enough stock for every order.
+SAMPLE_MATERIALS = (  # code, 名称, 单位, 库存
+    ("PCB-BT200", "蓝牙主板PCB", "片", 800),
+    ("IC-BT5", "蓝牙芯片BT5.0", "pcs", 1000),
+    ("CN-SPK", "喇叭插座", "个", 1600),
+    ("SOLDER-W", "无铅焊锡丝", "kg", Decimal("5")),
+    ("BOX-S", "小号彩盒", "个", 800),
+    ("TRF-65W", "65W变压器", "个", 1200),
+    ("CASE-65W", "充电器外壳", "套", 1100),
+    ("PCB-LED12", "LED驱动板PCB", "片", 2500),
+    ("LED-2835", "2835灯珠", "pcs", 30000),
+    ("BAG-S", "防静电袋", "个", 3000),
+)
+SAMPLE_BOM = (  # product, material, per unit, operation (blank: the first)
+    ("BT-200", "PCB-BT200", 1, None), ("BT-200", "IC-BT5", 1, "SMT"),
+    ("BT-200", "CN-SPK", 2, "THT"), ("BT-200", "SOLDER-W", Decimal("0.002"), "SOLDER"),
+    ("BT-200", "BOX-S", 1, "PACK"),
+    ("CH-65W", "TRF-65W", 1, "THT"), ("CH-65W", "SOLDER-W", Decimal("0.003"), "SOLDER"),
+    ("CH-65W", "CASE-65W", 1, "PACK"),
+    ("LED-12", "PCB-LED12", 1, None), ("LED-12", "LED-2835", 12, "SMT"),
+    ("LED-12", "BAG-S", 1, "PACK"),
+)
+
 _YES_NO = {True: "yes", False: "no"}
 
 
@@ -202,6 +226,7 @@ def write_sample_workbook(path: Path, today: date) -> Path:
         orders.cell(orders.max_row, 5).number_format = "yyyy-mm-dd"
 
     _settings_sheets(book)
+    _material_sheets(book)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
@@ -230,3 +255,16 @@ def _settings_sheets(book: Workbook) -> None:
     settings.append(["key", "value"])
     for row in SAMPLE_SETTINGS:
         settings.append(list(row))
+
+
+def _material_sheets(book: Workbook) -> None:
+    """Materials with Chinese sheet name and headers, the BOM in English."""
+    stock = book.create_sheet("物料")
+    columns = ("material_code", "material_name", "unit", "on_hand")
+    stock.append([_chinese("materials", c) for c in columns])
+    for row in SAMPLE_MATERIALS:
+        stock.append(list(row))
+    bom = book.create_sheet("bom")
+    bom.append(["product_code", "material_code", "qty_per_unit", "operation_code"])
+    for row in SAMPLE_BOM:
+        bom.append(list(row))

@@ -11,6 +11,11 @@ caption follows the photo as its own message, which then carries the buttons). A
 earlier outbox row waits until that row was sent, then edits the message it sent (its caption
 when it is a photo); when that row failed, or its message is gone or too old to edit, the
 notice is sent as a new message, which later edits of that row then follow.
+
+A payload with `"pin": true` has its message pinned silently once sent (an edit's only when it
+had to become a new message: the pinned live status stays pinned). A row of method "unpin"
+unpins the message its `edit_outbox_id` row showed. A refused pin (the bot may not pin in that
+group) leaves the message as it is.
 """
 
 from __future__ import annotations
@@ -150,7 +155,7 @@ class OutboxSender:
     async def _edit_targets(self, session: AsyncSession,
                             rows: Sequence[OutboxMessage]) -> dict[int, Any]:
         """For each edit row: the message to edit, None (send anew) or _WAIT (not sent yet)."""
-        payloads = {r.id: json.loads(r.payload) for r in rows if r.method == "edit"}
+        payloads = {r.id: json.loads(r.payload) for r in rows if r.method in _TARGETED}
         wanted = {p["edit_outbox_id"] for p in payloads.values() if "edit_outbox_id" in p}
         sources = {}
         if wanted:
@@ -198,14 +203,21 @@ class OutboxSender:
                 await self.bot.set_my_commands(commands_for(payload["role"], row.lang),
                                                scope=BotCommandScopeChat(chat_id))
                 return Outcome(row.id, OutboxStatus.sent)
+            if row.method == "unpin":
+                if target is not None and target.message_id:
+                    await self.bot.unpin_chat_message(chat_id, message_id=target.message_id)
+                return Outcome(row.id, OutboxStatus.sent)
             notice = render(payload, row.lang, self.settings.zone)
             if row.method == "edit":
                 message_id = await self._edit(chat_id, target, notice)
+                if target is None or message_id != target.message_id:
+                    await self._pin(chat_id, message_id, payload)
                 if target is not None and target.source_row and message_id != target.message_id:
                     return Outcome(row.id, OutboxStatus.sent, message_id=message_id,
                                    moved=(target.source_row, message_id))
             else:
                 message_id = await self._post(chat_id, notice)
+                await self._pin(chat_id, message_id, payload)
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
             return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after))
@@ -220,6 +232,16 @@ class OutboxSender:
         except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
             backoff = min(60.0, 0.5 * 2 ** row.attempts)
             return Outcome(row.id, None, error=str(error), retry_in=backoff)
+
+    async def _pin(self, chat_id: int, message_id: int, payload: dict[str, Any]) -> None:
+        """Pin a message just sent, silently, when its payload asks; the message stands
+        whatever happens to the pin."""
+        if not payload.get("pin"):
+            return
+        try:
+            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+        except TelegramError as error:
+            log.warning("message %s not pinned in %s (%s)", message_id, chat_id, error)
 
     async def _post(self, chat_id: int, notice: Rendered) -> int:
         """Send a new message (a photo with its caption when the notice has one)."""
@@ -384,6 +406,7 @@ class OutboxSender:
 
 
 _WAIT = object()  # an edit whose message has not been sent yet
+_TARGETED = ("edit", "unpin")  # methods acting on the message an earlier row sent
 
 
 def _gone(error: BadRequest) -> bool:

@@ -27,6 +27,9 @@ SHEET_ALIASES: dict[str, tuple[str, ...]] = {
     "ladders": ("ladders", "escalation", "升级规则", "升级"),
     "shifts": ("shifts", "班次", "班次日历"),
     "settings": ("settings", "设置", "参数"),
+    "materials": ("materials", "物料", "库存"),
+    "bom": ("bom", "物料清单", "BOM表"),
+    "assignments": ("assignments", "派工", "派工单"),
 }
 
 # The one table of header names: canonical name first, then what people write instead.
@@ -89,6 +92,28 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "settings": {
         "key": ("key", "参数"),
         "value": ("value", "值"),
+    },
+    "materials": {
+        "material_code": ("material_code", "物料编码"),
+        "material_name": ("material_name", "物料名称"),
+        "unit": ("unit", "单位"),
+        "on_hand": ("on_hand", "库存", "库存数量"),
+    },
+    "bom": {
+        "product_code": ("product_code", "产品编码"),
+        "material_code": ("material_code", "物料编码"),
+        "qty_per_unit": ("qty_per_unit", "单位用量", "用量"),
+        "unit": ("unit", "单位"),
+        "operation_code": ("operation_code", "工序编码"),
+    },
+    "assignments": {
+        "work_order": ("work_order", "工单号", "工单"),
+        "order_no": ("order_no", "订单号"),
+        "product_code": ("product_code", "产品编码"),
+        "sequence": ("sequence", "seq", "工序号"),
+        "people": ("people", "人员", "工号"),
+        "team": ("team", "班组"),
+        "claimable": ("claimable", "可认领", "抢单"),
     },
 }
 

@@ -190,6 +190,14 @@ def _work_order(view: WorkOrderView, plans: dict[int, tuple[datetime | None, str
         finished=operations[-1].good if operations else 0, operations=operations)
 
 
+async def rows_for(session: AsyncSession, views: list[WorkOrderView], now: datetime,
+                   zone: ZoneInfo) -> list[BoardWorkOrder]:
+    """Board rows (late and stop flags, planned ends) for these work orders, in their order."""
+    today = local_date(now, zone)
+    plans = await _task_plans(session, [v.id for v in views])
+    return [_work_order(v, plans.get(v.id, {}), now, today) for v in views]
+
+
 def _task_late(planned_end: datetime | None, status: str, now: datetime) -> bool:
     return planned_end is not None and planned_end <= now and status != TaskStatus.done
 
@@ -207,15 +215,20 @@ async def _task_plans(session: AsyncSession, work_order_ids: list[int]
     return plans
 
 
-async def today_output(session: AsyncSession, now: datetime, zone: ZoneInfo) -> TodayOutput:
+async def today_output(session: AsyncSession, now: datetime, zone: ZoneInfo, *,
+                       reporters: Any = None, task_ids: Any = None) -> TodayOutput:
+    """The floor's, or a part of it: `reporters` (a SELECT of person ids) whose reports count,
+    `task_ids` (a SELECT of task ids) whose plan counts (a team's live status)."""
     day = local_date(now, zone)
     start, end = Period.day(day).bounds(zone)
-    good, scrap = (await session.execute(
-        select(func.coalesce(func.sum(first_time_good()), 0),
-               func.coalesce(func.sum(WorkReport.scrap_qty), 0))
-        .where(WorkReport.reported_at >= start, WorkReport.reported_at < end,
-               WorkReport.status != ReportStatus.voided))).one()
-    tasks = await planned_tasks(session, start, end)
+    query = (select(func.coalesce(func.sum(first_time_good()), 0),
+                    func.coalesce(func.sum(WorkReport.scrap_qty), 0))
+             .where(WorkReport.reported_at >= start, WorkReport.reported_at < end,
+                    WorkReport.status != ReportStatus.voided))
+    if reporters is not None:
+        query = query.where(WorkReport.person_id.in_(reporters))
+    good, scrap = (await session.execute(query)).one()
+    tasks = await planned_tasks(session, start, end, task_ids)
     if not tasks:
         return TodayOutput(day, int(good), int(scrap), None, None)
     so_far = min(max(now, start), end)

@@ -121,6 +121,9 @@ DEFAULT_LADDERS: dict[str, list[Rung]] = {
     "shift_unreported": _minutes((0, "assignee"), (15, "role:supervisor")),
     # A forgotten clock-out ("assignee": the person clocked in), then their team's supervisors.
     "clock_open": _minutes((0, "assignee"), (60, "role:supervisor")),
+    # A plan change not acknowledged ("assignee": the person it was sent to), then their team's
+    # supervisors (domain/changes.py).
+    "change_unacknowledged": _minutes((15, "assignee"), (60, "role:supervisor")),
 }
 
 
@@ -129,7 +132,7 @@ EXCEPTION_LADDERS = ("exception_ack", "exception_resolve")
 TASK_LADDERS = ("task_not_started", "task_overdue", "shift_unreported")
 _LADDER_TARGETS = {"responsible": (*EXCEPTION_LADDERS, "qc_waiting"),
                    "reporter": EXCEPTION_LADDERS,
-                   "assignee": (*TASK_LADDERS, "clock_open")}
+                   "assignee": (*TASK_LADDERS, "clock_open", "change_unacknowledged")}
 
 
 def check_target(target: str, ladder: str) -> str | None:

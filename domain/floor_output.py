@@ -59,11 +59,12 @@ class PlannedTask:
     last: bool  # the work order's last operation: its pieces are finished goods
 
 
-async def planned_tasks(session: AsyncSession, start: datetime,
-                        end: datetime) -> list[PlannedTask]:
+async def planned_tasks(session: AsyncSession, start: datetime, end: datetime,
+                        task_ids: Any = None) -> list[PlannedTask]:
     """Tasks whose planned window meets [start, end): one that ended exactly as it opens does
-    not, one planned as an instant does where it falls."""
-    rows = (await session.execute(
+    not, one planned as an instant does where it falls. `task_ids` (a SELECT of task ids)
+    narrows it to some tasks, e.g. a team's."""
+    query = (
         select(OperationTask.planned_qty, OperationTask.planned_start, OperationTask.planned_end,
                is_last_operation(OperationTask))
         .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
@@ -72,7 +73,9 @@ async def planned_tasks(session: AsyncSession, start: datetime,
                    OperationTask.planned_start == OperationTask.planned_end),
                OperationTask.planned_start <= OperationTask.planned_end,
                WorkOrder.status.not_in((WorkOrderStatus.draft, WorkOrderStatus.cancelled))))
-    ).all()
+    if task_ids is not None:
+        query = query.where(OperationTask.id.in_(task_ids))
+    rows = (await session.execute(query)).all()
     return [PlannedTask(qty, lo, hi, bool(last)) for qty, lo, hi, last in rows]
 
 

@@ -339,7 +339,7 @@ async def exceptions(session: AsyncSession, period: Period, zone: ZoneInfo, *,
                acknowledger.name, FloorException.resolved_at, resolver.name,
                FloorException.resolution, FloorException.closed_at,
                FloorException.downtime_seconds, FloorException.stopped_since)
-        .join(reporter, reporter.id == FloorException.reported_by)
+        .outerjoin(reporter, reporter.id == FloorException.reported_by)  # None: the system
         .outerjoin(WorkOrder, WorkOrder.id == FloorException.work_order_id)
         .outerjoin(OperationTask, OperationTask.id == FloorException.task_id)
         .outerjoin(Operation, Operation.id == OperationTask.operation_id)

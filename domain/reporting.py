@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, qc, rework
@@ -144,17 +144,32 @@ def _card(work_order: WorkOrder, seq: int, rules: FactoryRules) -> TaskCard:
 
 async def _reportable_by(session: AsyncSession, person: Person,
                          tasks: list[OperationTask]) -> list[OperationTask]:
-    """The tasks this person may report: assigned to them, or skilled in the operation."""
-    assigned = set((await session.scalars(
-        select(TaskAssignee.task_id).where(TaskAssignee.person_id == person.id,
-                                           TaskAssignee.task_id.in_([t.id for t in tasks]))
-    )).all())
+    """The tasks this person may report: a task with assignees is theirs alone; a task
+    without any is open to the workers skilled in its operation."""
+    holders: dict[int, set[int]] = {}
+    for task_id, person_id in (await session.execute(
+            select(TaskAssignee.task_id, TaskAssignee.person_id)
+            .where(TaskAssignee.task_id.in_([t.id for t in tasks])))).all():
+        holders.setdefault(task_id, set()).add(person_id)
     skills = person.skills
-    return [t for t in tasks if t.id in assigned or t.operation.code in skills]
+    return [t for t in tasks
+            if (person.id in holders[t.id] if t.id in holders else t.operation.code in skills)]
 
 
 async def _may_report(session: AsyncSession, person: Person, task: OperationTask) -> bool:
-    return bool(await _reportable_by(session, person, [task]))
+    """False when the person lacks the skill; a task assigned to others is refused here,
+    naming whom it is assigned to."""
+    if await _reportable_by(session, person, [task]):
+        return True
+    holders = (await session.scalars(
+        select(Person.name).join(TaskAssignee, TaskAssignee.person_id == Person.id)
+        .where(TaskAssignee.task_id == task.id).order_by(Person.code))).all()
+    if holders:
+        work_order = await session.get(WorkOrder, task.work_order_id)
+        raise DomainError("report.assigned_to_others",
+                          work_order=work_order.code if work_order else "",
+                          operation=task.operation.name, names="、".join(holders))
+    return False
 
 
 def _check_reportable(work_order: WorkOrder, task: OperationTask | None = None) -> None:
@@ -308,6 +323,23 @@ async def _claim_draft(session: AsyncSession, person: Person, draft_id: int) -> 
     if draft.status != DraftStatus.open:
         raise DomainError("report.card_stale")
     return draft
+
+
+async def check_open_card(session: AsyncSession, person: Person, draft_id: int, *,
+                          amount: int | None, now: datetime, rules: FactoryRules) -> TaskCard:
+    """The open card's task card, refusing as recording would if it cannot take `amount`
+    pieces now (a free-form report is checked before it is confirmed). Changes nothing."""
+    draft = await _claim_draft(session, person, draft_id)
+    if now - draft.created_at > rules.draft_ttl:
+        raise DomainError("report.card_stale")
+    work_order, seq = await work_order_of_task(session, draft.task_id)
+    if amount is not None:
+        await _check_amount(session, person, draft, work_order, seq, amount, rules)
+    card = _card(work_order, seq, rules)
+    if draft.rework_task_id is None:
+        return card
+    left = rework.outstanding(await rework.by_id(session, draft.rework_task_id))
+    return dataclasses.replace(card, remaining=left, limit=left)
 
 
 async def submit_quantity(
@@ -510,25 +542,28 @@ async def cancel_draft(session: AsyncSession, person: Person, draft_id: int) -> 
 
 async def my_tasks(session: AsyncSession, person: Person, rules: FactoryRules,
                    limit: int = 20) -> list[TaskCard]:
-    """Open tasks this person may report on, most urgent first."""
+    """Open tasks this person may report on: those assigned to them first (also while their
+    pieces have not arrived yet), then the unassigned ones of their skills; most urgent first."""
+    mine = exists().where(TaskAssignee.task_id == OperationTask.id,
+                          TaskAssignee.person_id == person.id)
+    anyone = exists().where(TaskAssignee.task_id == OperationTask.id)
+    workable = OperationTask.status.in_((TaskStatus.ready, TaskStatus.in_progress))
     rows = await session.execute(
-        select(OperationTask.work_order_id, OperationTask.seq, Operation.code,
-               TaskAssignee.person_id)
+        select(OperationTask.work_order_id, OperationTask.seq)
         .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
         .join(Operation, Operation.id == OperationTask.operation_id)
-        .outerjoin(TaskAssignee, (TaskAssignee.task_id == OperationTask.id)
-                   & (TaskAssignee.person_id == person.id))
         .where(WorkOrder.status.in_(REPORTABLE_WORK_ORDER),
-               OperationTask.status.in_((TaskStatus.ready, TaskStatus.in_progress)))
-        .order_by(WorkOrder.priority, WorkOrder.due_date, WorkOrder.code, OperationTask.seq)
+               or_(mine & (workable | (OperationTask.status == TaskStatus.waiting)),
+                   ~anyone & workable & Operation.code.in_(sorted(person.skills))))
+        .order_by(case((mine, 0), else_=1), WorkOrder.priority, WorkOrder.due_date,
+                  WorkOrder.code, OperationTask.seq)
+        .limit(limit)
     )
-    skills = person.skills
-    mine = [(wo_id, seq) for wo_id, seq, op_code, assigned in rows.all()
-            if op_code in skills or assigned is not None][:limit]
+    found = rows.all()
     work_orders = {wo.id: wo for wo in (await session.scalars(
-        select(WorkOrder).where(WorkOrder.id.in_({wo_id for wo_id, _ in mine}))
+        select(WorkOrder).where(WorkOrder.id.in_({wo_id for wo_id, _ in found}))
         .options(*WHOLE))).all()}
-    return [_card(work_orders[wo_id], seq, rules) for wo_id, seq in mine]
+    return [_card(work_orders[wo_id], seq, rules) for wo_id, seq in found]
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,11 @@ def task_due(task: OperationTask, work_order: WorkOrder, rules: FactoryRules) ->
     """When a task must be done: its planned end, else the end of its work order's due date."""
     if task.planned_end is not None:
         return task.planned_end
+    return work_order_due(work_order, rules)
+
+
+def work_order_due(work_order: WorkOrder, rules: FactoryRules) -> datetime:
+    """The end of the work order's due date (midnight after it) in factory time."""
     midnight = datetime.combine(work_order.due_date + timedelta(days=1), time(),
                                 tzinfo=ZoneInfo(rules.timezone))
     return midnight.astimezone(UTC)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
 from domain.errors import DomainError
+from domain.material_shortage import schedule_material_check
 from domain.models import Operation, OperationTask, TaskStatus, WorkOrder, WorkOrderStatus, utcnow
 from domain.rules import FactoryRules
 from domain.task_reminders import schedule_task_reminders
@@ -53,6 +54,7 @@ async def release_work_order(
     session.add_all(tasks)
     await session.flush()
     await schedule_task_reminders(session, work_order, now, rules or FactoryRules())
+    await schedule_material_check(session, work_order, now)  # without planned times: now
     audit.record(session, "work_order.released", actor_person_id=actor_person_id,
                  entity="work_order", entity_id=work_order.id, code=work_order.code,
                  quantity=work_order.quantity, operations=[op.code for op in operations])

@@ -1,4 +1,5 @@
-"""The jobs PTB's JobQueue runs: the reminder sweep every few seconds, planning ahead hourly-ish.
+"""The jobs PTB's JobQueue runs: the reminder sweep every few seconds, planning ahead hourly-ish,
+the pinned live status of linked groups edited every few seconds (throttled per group).
 
 The due times live in the database (domain/reminders.py), so the jobs hold no state: a restart
 loses nothing, and the first sweep after it catches up on whatever fell due meanwhile (in order
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, JobQueue
 
-from domain import reminders, summary_schedule, task_reminders
+from domain import live_status, material_shortage, reminders, summary_schedule, task_reminders
 from domain.models.base import utcnow
 from domain.rules import FactoryRules
 
@@ -53,14 +54,33 @@ class Clockwork:
     async def plan_ahead(self, now: datetime | None = None) -> None:
         async with self.sessions() as session, session.begin():
             await task_reminders.plan_ahead(session, now or utcnow(), self.rules)
+            await material_shortage.plan_ahead(session, now or utcnow(), self.rules)
         async with self.sessions() as session, session.begin():  # the next daily summary
             await summary_schedule.plan_ahead(session, now or utcnow(), self.rules)
         self.wake_sender()
 
+    async def edit_live_status(self, throttle: live_status.Throttle,
+                               now: datetime | None = None) -> int:
+        """Edit the pinned live status messages that are due; how many edits were queued.
+        Each row in its own short transaction: a report waits on none but its own."""
+        now = now or utcnow()
+        async with self.sessions() as session:
+            due = await live_status.due(session, now, throttle)
+        edited = 0
+        for item in due:
+            async with self.sessions() as session, session.begin():
+                edited += await live_status.refresh(session, item, now)
+        if edited:
+            self.wake_sender()
+        return edited
+
 
 def install(job_queue: JobQueue[Any], clockwork: Clockwork, *, sweep_seconds: float,
-            plan_seconds: float = PLAN_SECONDS) -> None:
-    """Both jobs run at once on start (the catch-up), then at their intervals."""
+            plan_seconds: float = PLAN_SECONDS,
+            live_status_seconds: float = live_status.Throttle.message_seconds) -> None:
+    """The jobs run at once on start (the catch-up), then at their intervals. The live status
+    is looked at four times per message interval (at most every 2 s), so an edit goes out
+    soon after its interval ends."""
     job_queue.run_repeating(_sweep, interval=sweep_seconds, first=0, data=clockwork,
                             name="reminder-sweep", job_kwargs=_JOB_KWARGS)
     job_queue.run_repeating(_plan, interval=plan_seconds, first=0, data=clockwork,
@@ -69,6 +89,10 @@ def install(job_queue: JobQueue[Any], clockwork: Clockwork, *, sweep_seconds: fl
     # it one interval later): the planning pass also runs once now, so the catch-up is at once.
     job_queue.run_once(_plan, when=0, data=clockwork, name="plan-ahead-on-start",
                        job_kwargs=_JOB_KWARGS)
+    throttle = live_status.Throttle(message_seconds=live_status_seconds)
+    job_queue.run_repeating(_live_status, interval=min(2.0, live_status_seconds / 4), first=0,
+                            data=(clockwork, throttle), name="live-status",
+                            job_kwargs=_JOB_KWARGS)
 
 
 async def _sweep(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -81,3 +105,8 @@ async def _sweep(context: CallbackContext[Any, Any, Any, Any]) -> None:
 async def _plan(context: CallbackContext[Any, Any, Any, Any]) -> None:
     clockwork: Clockwork = context.job.data  # type: ignore[union-attr, assignment]
     await clockwork.plan_ahead()
+
+
+async def _live_status(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    clockwork, throttle = context.job.data  # type: ignore[union-attr, misc]
+    await clockwork.edit_live_status(throttle)

@@ -54,6 +54,8 @@ async def _recipients(session: AsyncSession, reminder: Reminder,
         return [p for p in await lifecycle.responsible_people(session, exception.kind)
                 if p.id != exception.reported_by]
     if target == "reporter":
+        if exception.reported_by is None:  # raised by the system: nobody to tell
+            return []
         reporter = await session.get(Person, exception.reported_by)
         return [reporter] if reporter else []
     return None  # role:…, group:…, person:… are the engine's

@@ -65,9 +65,10 @@ def check_comment(text: str | None) -> str | None:
 # --- reporting -----------------------------------------------------------------------------
 
 
-async def report(session: AsyncSession, person: Person, *, kind: str, subject: Subject,
+async def report(session: AsyncSession, person: Person | None, *, kind: str, subject: Subject,
                  line_stopped: bool, comment: str | None, photo_file_id: str | None,
                  now: datetime, rules: FactoryRules) -> Reported:
+    """Report an exception; `person` None: raised by the system (a material shortage)."""
     if kind not in KINDS:
         raise DomainError("button.invalid")
     severity = Severity.high if line_stopped or kind == ExceptionKind.safety else Severity.normal
@@ -75,16 +76,18 @@ async def report(session: AsyncSession, person: Person, *, kind: str, subject: S
         kind=kind, severity=severity, status=ExceptionStatus.open, line_stopped=line_stopped,
         work_order_id=subject.work_order_id, task_id=subject.task_id,
         workstation=subject.workstation, comment=check_comment(comment),
-        photo_file_id=photo_file_id, reported_by=person.id, reported_at=now)
+        photo_file_id=photo_file_id, reported_by=person.id if person else None,
+        reported_at=now)
     session.add(exception)
     await session.flush()
     blocked = await line_stop.stop(session, exception, now) if line_stopped else []
-    audit.record(session, "exception.reported", actor_person_id=person.id, entity=ENTITY,
-                 entity_id=exception.id, kind=kind, severity=severity, line_stopped=line_stopped,
-                 work_order=subject.work_order, workstation=subject.workstation,
-                 blocked_tasks=blocked)
+    audit.record(session, "exception.reported", actor_person_id=exception.reported_by,
+                 entity=ENTITY, entity_id=exception.id, kind=kind, severity=severity,
+                 line_stopped=line_stopped, work_order=subject.work_order,
+                 workstation=subject.workstation, blocked_tasks=blocked)
     groups = await posts.post_to_groups(session, exception, rules)
-    called = [p for p in await responsible_people(session, kind) if p.id != person.id]
+    called = [p for p in await responsible_people(session, kind)
+              if p.id != exception.reported_by]
     if not await _ladder_calls_responsible_at_once(session, exception):
         notice = await posts.post(session, exception)
         for someone in called:
@@ -160,13 +163,27 @@ async def _check_may_handle(session: AsyncSession, person: Person,
     raise DomainError("exception.not_allowed", code=exception_code(exception.id))
 
 
-def _check_reporter_decides(person: Person, exception: FloorException) -> None:
-    """Only the reporter confirms a fix, and only while one waits for confirmation."""
+async def _check_reporter_decides(session: AsyncSession, person: Person,
+                                  exception: FloorException) -> None:
+    """Only the reporter confirms a fix (for one the system raised: whoever may handle it),
+    and only while one waits for confirmation."""
     code = exception_code(exception.id)
-    if person.id != exception.reported_by:
+    if exception.reported_by is None:
+        await _check_may_handle(session, person, exception)
+    elif person.id != exception.reported_by:
         raise DomainError("exception.only_reporter", code=code)
     if exception.status in STILL_OPEN:  # "not fixed" was already said
         raise DomainError("exception.fix_not_pending", code=code)
+
+
+async def _confirmers(session: AsyncSession, exception: FloorException,
+                      resolver: Person) -> list[Person]:
+    """Who is asked to confirm a fix: the reporter; for an exception the system raised, the
+    people responsible for its kind other than the resolver (nobody left: it closes by time)."""
+    if exception.reported_by is not None:
+        reporter = await session.get(Person, exception.reported_by)
+        return [reporter] if reporter is not None else []
+    return [p for p in await responsible_people(session, exception.kind) if p.id != resolver.id]
 
 
 async def _tell(session: AsyncSession, person_id: int | None, notice: Notice,
@@ -222,11 +239,13 @@ async def resolve(session: AsyncSession, person: Person, exception_id: int, *, n
     await session.flush()
     await posts.edit_group_posts(session, exception, rules)
     code = exception_code(exception.id)
-    await _tell(session, exception.reported_by, Notice(
+    question = Notice(
         "exception.confirm_fix", {"code": code, "by": person.name, "by_at": now,
                                   "autoclose_at": now + wait},
         [[Button("exception.btn_fixed", f"e:c:{exception.id}"),
-          Button("exception.btn_not_fixed", f"e:u:{exception.id}")]]), rules)
+          Button("exception.btn_not_fixed", f"e:u:{exception.id}")]])
+    for someone in await _confirmers(session, exception, person):
+        await _tell(session, someone.id, question, rules)
     return Resolved(exception, len(released), now + wait)
 
 
@@ -255,12 +274,13 @@ async def add_note(session: AsyncSession, person: Person, exception_id: int, not
 async def confirm_fixed(session: AsyncSession, person: Person, exception_id: int, *,
                         now: datetime, rules: FactoryRules) -> FloorException:
     exception = await _load(session, exception_id)
-    _check_reporter_decides(person, exception)
+    await _check_reporter_decides(session, person, exception)
     await _move(session, exception, (ExceptionStatus.resolved,), status=ExceptionStatus.closed,
                 closed_by=person.id, closed_at=now)
     await following.stop_following(session, exception.id, following.AUTOCLOSE, now)
     audit.record(session, "exception.closed", actor_person_id=person.id, entity=ENTITY,
-                 entity_id=exception.id, by="reporter")
+                 entity_id=exception.id,
+                 by="reporter" if exception.reported_by is not None else "responsible")
     await posts.edit_group_posts(session, exception, rules)
     await _tell(session, exception.resolved_by, Notice("exception.confirmed_for_resolver", {
         "code": exception_code(exception.id), "by": person.name}), rules, unless=person.id)
@@ -271,7 +291,7 @@ async def reject_fix(session: AsyncSession, person: Person, exception_id: int, *
                      now: datetime, rules: FactoryRules) -> FloorException:
     """"Not fixed": back to acknowledged, the line stops again, the resolve ladder starts over."""
     exception = await _load(session, exception_id)
-    _check_reporter_decides(person, exception)
+    await _check_reporter_decides(session, person, exception)
     resolver = exception.resolved_by
     await _move(session, exception, (ExceptionStatus.resolved,),
                 status=ExceptionStatus.acknowledged, resolved_by=None, resolved_at=None,

@@ -25,6 +25,8 @@ from domain.rules import FactoryRules
 
 ENTITY = "floor_exception"
 Line = tuple[str, dict[str, Any]]
+# Who "reported" an exception the system raised (a material shortage found by the clock).
+SYSTEM = {"zh": "系统自动", "en": "the system"}
 
 
 def exception_code(exception_id: int) -> str:
@@ -109,7 +111,9 @@ async def _progress_lines(session: AsyncSession, exception: FloorException) -> l
 async def body(session: AsyncSession, exception: FloorException) -> tuple[dict[str, Any],
                                                                          list[Line]]:
     """The params every exception message starts with, and the lines that describe it now."""
-    reporter = (await names(session, exception.reported_by)).get(exception.reported_by, "?")
+    reporter: str | dict[str, str] = SYSTEM
+    if exception.reported_by is not None:
+        reporter = (await names(session, exception.reported_by)).get(exception.reported_by, "?")
     params = {"code": exception_code(exception.id), "kind": exception.kind,
               "severity": exception.severity, "reporter": reporter,
               "reported_at": exception.reported_at}

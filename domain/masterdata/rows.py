@@ -12,7 +12,9 @@ from domain.errors import DomainError
 SHEETS = ("people", "products", "orders")
 # The factory's settings: optional sheets, each replacing its table when present.
 SETTINGS_SHEETS = ("defect_reasons", "responsibles", "ladders", "shifts", "settings")
-ALL_SHEETS = (*SHEETS, *SETTINGS_SHEETS)
+# Planning: optional sheets for materials, bills of material and who works which task.
+PLANNING_SHEETS = ("materials", "bom", "assignments")
+ALL_SHEETS = (*SHEETS, *SETTINGS_SHEETS, *PLANNING_SHEETS)
 
 # Canonical columns per sheet, in the order a template shows them, and the ones a sheet needs.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -25,6 +27,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ladders": ("ladder", "kind", "severity", "step", "after", "target"),
     "shifts": ("name", "team", "weekdays", "start", "end"),
     "settings": ("key", "value"),
+    "materials": ("material_code", "material_name", "unit", "on_hand"),
+    "bom": ("product_code", "material_code", "qty_per_unit", "unit", "operation_code"),
+    # A work order by its code, or (for one this file creates) by its order line.
+    "assignments": ("work_order", "order_no", "product_code", "sequence", "people", "team",
+                    "claimable"),
 }
 REQUIRED: dict[str, frozenset[str]] = {
     "people": frozenset({"code", "name", "role"}),
@@ -36,6 +43,9 @@ REQUIRED: dict[str, frozenset[str]] = {
     "ladders": frozenset({"ladder", "step", "after", "target"}),
     "shifts": frozenset({"name", "start", "end"}),
     "settings": frozenset({"key", "value"}),
+    "materials": frozenset({"material_code", "material_name"}),
+    "bom": frozenset({"product_code", "material_code", "qty_per_unit"}),
+    "assignments": frozenset({"sequence"}),
 }
 
 MONEY_PLACES = 4  # Money columns hold 4 decimals
@@ -100,6 +110,20 @@ _ENGLISH = {
     "import.bad_target_value": "a target must be a number of 0 or more (got {value!r})",
     "import.bad_minutes": "must be a whole number of minutes from {min} to {max} "
                           "(got {value!r})",
+    "import.unknown_material": "unknown material {value!r}",
+    "import.not_positive": "must be more than 0 (got {value!r})",
+    "import.unit_mismatch": "unit {value!r} differs from the material's unit {expected!r}",
+    "import.unknown_operation": "product {product} has no operation {value!r}",
+    "import.unknown_work_order": "unknown work order {value!r}",
+    "import.work_order_needed": "give the work order, or the order number and product code",
+    "import.unknown_order_line": "order {order_no} has no line for product {value!r}",
+    "import.unknown_task": "work order {work_order} has no operation {value}",
+    "import.unknown_team": "unknown team {value!r}",
+    "import.inactive_person": "{value} is no longer active",
+    "import.no_skill": "{value} has no skill {operation}",
+    "import.assignment_empty": "give people, a team, or claimable = yes",
+    "import.team_without_workers": "team {value!r} has no active worker for operation "
+                                   "{operation}",
 }
 
 
@@ -248,6 +272,44 @@ class FactorySettingsData:
 
 
 @dataclass(frozen=True)
+class MaterialData:
+    row: int
+    code: str
+    name: str
+    unit: str | None  # None: keep the stored one (new materials: pcs)
+    on_hand: Decimal | None  # a stock count; None: the stock stays as it is
+
+
+@dataclass(frozen=True)
+class BomLineData:
+    row: int
+    product_code: str
+    material_code: str
+    qty_per_unit: Decimal
+    operation_code: str | None  # None: the first operation
+
+
+@dataclass(frozen=True)
+class AssignmentData:
+    row: int
+    work_order: str | None  # a work order code, or
+    order_line: tuple[str, str] | None  # (order_no, product_code) of a line in this file
+    seq: int
+    people: tuple[str, ...]  # person codes
+    team: str | None
+    claimable: bool | None  # None: left as it is
+
+
+@dataclass(frozen=True)
+class PlanningData:
+    """The planning sheets that passed validation; None for a sheet the file does not have."""
+
+    materials: tuple[MaterialData, ...] | None = None
+    bom: tuple[BomLineData, ...] | None = None
+    assignments: tuple[AssignmentData, ...] | None = None
+
+
+@dataclass(frozen=True)
 class MasterData:
     """The rows that passed validation (all of them, when there are no errors)."""
 
@@ -255,3 +317,4 @@ class MasterData:
     products: tuple[ProductData, ...] = ()
     orders: tuple[OrderLineData, ...] = ()
     settings: FactorySettingsData = FactorySettingsData()
+    planning: PlanningData = PlanningData()

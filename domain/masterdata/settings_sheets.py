@@ -50,6 +50,7 @@ LADDERS = {
     "shift_unreported": "shift_unreported", "未报工": "shift_unreported",
     "班末未报工": "shift_unreported",
     "clock_open": "clock_open", "忘记下班打卡": "clock_open", "未下班打卡": "clock_open",
+    "change_unacknowledged": "change_unacknowledged", "变更未确认": "change_unacknowledged",
 }
 assert set(LADDERS.values()) == set(fs.DEFAULT_LADDERS)
 SEVERITIES = {"normal": "normal", "一般": "normal", "普通": "normal",

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit, progress
+from domain import audit, clock, work_order_changes
 from domain.flow import processed
+from domain.masterdata.planning_store import (
+    Applied,
+    load_catalog,
+    store_assignments,
+    store_materials,
+)
 from domain.masterdata.rows import (
     ImportRejected,
     MasterData,
@@ -33,7 +39,6 @@ from domain.models import (
     Product,
     Routing,
     WorkOrder,
-    utcnow,
 )
 from domain.payload import work_order_code
 from domain.work_orders import release_work_order
@@ -56,11 +61,14 @@ class ImportResult:
     released: tuple[str, ...]  # codes of the work orders released by this import
     # The settings sheets the file had, each of which replaced its table.
     settings: dict[str, Replaced] = field(default_factory=dict)
+    # The planning sheets the file had (materials, bom, assignments).
+    planning: dict[str, Applied | Replaced] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
         return (any(c.created or c.updated for c in self._counts().values())
-                or any(r.changed for r in self.settings.values()))
+                or any(r.changed for r in self.settings.values())
+                or any(r.changed for r in self.planning.values()))
 
     def _counts(self) -> dict[str, Counts]:
         return {"people": self.people, "products": self.products, "routings": self.routings,
@@ -69,7 +77,8 @@ class ImportResult:
     def to_dict(self) -> dict[str, Any]:
         counts = {k: vars(c).copy() for k, c in self._counts().items()}
         settings = {k: vars(r).copy() for k, r in self.settings.items()}
-        return {**counts, "released": list(self.released),
+        planning = {k: vars(r).copy() for k, r in self.planning.items()}
+        return {**counts, **planning, "released": list(self.released),
                 **({"settings": settings} if settings else {})}
 
 
@@ -128,7 +137,8 @@ async def import_master_data(
     stored = await _load(session, sheets)
     data, errors = validate(sheets, known_products=stored.product_codes,
                             known_operations=stored.operation_codes,
-                            known_people=stored.person_codes)
+                            known_people=stored.person_codes,
+                            known_planning=await load_catalog(session, sheets))
     errors += _check_order_changes(data, stored)
     if errors:
         raise ImportRejected(errors)
@@ -137,14 +147,22 @@ async def import_master_data(
     log: list[tuple[str, object, dict[str, Any]]] = []
     _upsert_people(session, data.people, stored, tally, log)
     await _upsert_products(session, data.products, stored, tally, log)
-    released = await _upsert_orders(session, data.orders, stored, tally, log, actor_person_id)
+    # Stock, BOMs and settings first: a work order released below is checked for material
+    # and followed by the file's ladders at once.
+    now = clock.now()
+    planning = await store_materials(session, data.planning, actor_person_id=actor_person_id,
+                                     now=now)
     settings = await store_settings(session, data.settings, actor_person_id)
+    released = await _upsert_orders(session, data.orders, stored, tally, log, actor_person_id)
+    if data.planning.assignments is not None:
+        planning["assignments"] = await store_assignments(
+            session, data.planning.assignments, actor_person_id=actor_person_id, now=now)
 
     await session.flush()
     for action, entity, detail in log:
         audit.record(session, action, actor_person_id=actor_person_id,
                      entity=action.split(".")[0], entity_id=entity.id, **detail)
-    result = tally.result(released, settings)
+    result = replace(tally.result(released, settings), planning=planning)
     if result.changed:
         audit.record(session, "master_data.imported", actor_person_id=actor_person_id,
                      **result.to_dict())
@@ -353,8 +371,10 @@ async def _upsert_orders(session: AsyncSession, lines: tuple[OrderLineData, ...]
         work_order = stored.work_orders.get((line.order_no, line.product_code))
         if work_order is not None:
             changes = _apply(work_order, _line_values(line))
-            if changes:
-                _replan(work_order, stored.tasks.get(work_order.id, []))
+            if changes:  # replanned and told to the people it touches
+                await work_order_changes.imported(
+                    session, work_order, stored.tasks.get(work_order.id, []), changes,
+                    actor_person_id=actor_person_id, now=clock.now())
             _record(tally, log, "work_orders", "work_order.updated", work_order, changes)
             continue
         product = stored.products[line.product_code]
@@ -374,13 +394,3 @@ async def _upsert_orders(session: AsyncSession, lines: tuple[OrderLineData, ...]
     for work_order in created:
         await release_work_order(session, work_order, actor_person_id=actor_person_id)
     return [w.code for w in created]
-
-
-def _replan(work_order: WorkOrder, tasks: list[OperationTask]) -> None:
-    """A new quantity becomes every task's plan; the states then follow from the quantities."""
-    work_order.version += 1
-    for task in tasks:
-        if task.planned_qty != work_order.quantity:
-            task.planned_qty = work_order.quantity
-            task.version += 1
-    progress.refresh(work_order, tasks, utcnow())

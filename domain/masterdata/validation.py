@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from domain.factory_settings import parse_sampling
@@ -24,6 +25,7 @@ from domain.masterdata.cells import (
     skills_of,
     text_of,
 )
+from domain.masterdata.planning_sheets import PlanningCatalog, validate_planning
 from domain.masterdata.rows import (
     MAX_QUANTITY,
     MAX_SEQUENCE,
@@ -51,12 +53,14 @@ def validate(
     known_products: Collection[str] | None = None,
     known_operations: Collection[str] | None = None,
     known_people: Collection[str] | None = None,
+    known_planning: PlanningCatalog | None = None,
 ) -> tuple[MasterData, list[RowError]]:
     """Check every row of every sheet and return what passed, with every error found.
 
     Pure. References to products, operation codes and people are checked against the file
     itself plus `known_products` / `known_operations` / `known_people` (what the database
-    holds); pass None to skip that check (`import_master_data` always does it).
+    holds); pass None to skip that check (`import_master_data` always does it). The planning
+    sheets' references are checked against `known_planning` likewise.
     """
     check = Checker()
     people_rows = list(sheets.get("people", ()))
@@ -74,8 +78,10 @@ def validate(
     everyone = None if known_people is None else file_people | set(known_people)
     settings = validate_settings(sheets, check, everyone)
 
+    data = MasterData(tuple(people), tuple(products), tuple(orders), settings)
+    planning = validate_planning(sheets, check, data, known_planning)
     errors = sorted(check.errors, key=error_order)
-    return MasterData(tuple(people), tuple(products), tuple(orders), settings), errors
+    return replace(data, planning=planning), errors
 
 
 def code_of(row: SheetRow, column: str) -> str | None:

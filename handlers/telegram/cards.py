@@ -36,3 +36,17 @@ def task_list_buttons(cards: list[TaskCard]) -> list[list[Button]]:
                 {"work_order": c.work_order, "operation": c.operation_name, "left": c.remaining})]
         for c in cards
     ]
+
+
+def confirm_buttons(draft_id: int, good: int, scrap: int) -> list[list[Button]]:
+    """A free-form report's confirmation card: Confirm carries the figures it shows."""
+    return [[Button("ff.btn_confirm", f"ff:y:{draft_id}:{good}:{scrap}"),
+             Button("ff.btn_change", f"ff:e:{draft_id}"),
+             Button("btn.cancel", f"ff:n:{draft_id}")]]
+
+
+def option_buttons(draft_id: int, options: tuple[tuple[int, int], ...]) -> list[list[Button]]:
+    """A question about a typed report: one button per reading, then Cancel."""
+    rows = [[Button("ff.btn_option", f"ff:p:{draft_id}:{good}:{scrap}",
+                    {"good": good, "scrap": scrap})] for good, scrap in options]
+    return [*rows, [Button("btn.cancel", f"ff:n:{draft_id}")]]

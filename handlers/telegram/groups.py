@@ -32,6 +32,11 @@ def _purpose_args(ctx: Ctx) -> list[str]:
     return list(ctx.telegram.args or [])
 
 
+def _team_arg(args: list[str]) -> str | None:
+    """`/link status 装配一组`: the live status of that team (names may hold spaces)."""
+    return " ".join(args[1:]) or None
+
+
 @handler(role=None)
 async def link(ctx: Ctx) -> None:
     """/link <purpose> links the group; /link alone shows the choices."""
@@ -43,7 +48,8 @@ async def link(ctx: Ctx) -> None:
     purpose = args[0].lower()
     done = await groups.link(ctx.session, chat_id=ctx.chat_id, purpose=purpose,
                              title=ctx.update.effective_chat.title, person=ctx.person,
-                             telegram_user_id=ctx.user_id, now=ctx.scope.now)
+                             telegram_user_id=ctx.user_id, now=ctx.scope.now,
+                             team=_team_arg(args))
     ctx.reply("group.linked" if done else "group.already_linked", purpose=purpose,
               name=ctx.me.name)
 
@@ -57,7 +63,8 @@ async def unlink(ctx: Ctx) -> None:
         return
     purpose = args[0].lower()
     done = await groups.unlink(ctx.session, chat_id=ctx.chat_id, purpose=purpose,
-                               person=ctx.person, telegram_user_id=ctx.user_id)
+                               person=ctx.person, telegram_user_id=ctx.user_id,
+                               team=_team_arg(args))
     ctx.reply("group.unlinked" if done else "group.not_linked", purpose=purpose,
               name=ctx.me.name)
 

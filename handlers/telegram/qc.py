@@ -204,7 +204,7 @@ async def rework_report_button(ctx: Ctx) -> None:
     opened = await reporting.open_rework_card(ctx.session, ctx.me, rework_id, chat_id=ctx.chat_id,
                                               source=ReportSource.button,
                                               rules=ctx.services.rules)
-    show_card(ctx, opened)
+    await show_card(ctx, opened)
     ctx.answer("card.opened")
 
 

@@ -1,15 +1,17 @@
 """Reporting work: photo of the card, typed code, quantity buttons or typed numbers, undo.
 
-A rework task's code (RW-000001, or its card's photo) opens a card for the rework the same way."""
+A rework task's code (RW-000001, or its card's photo) opens a card for the rework the same way.
+A report typed the way people talk (`做了30 坏2 毛刺`, `done 30 scrap 2 burr`) gets a
+confirmation card first, or a question when it could be read two ways (domain/freeform.py)."""
 
 from __future__ import annotations
 
 import re
 
-from domain import reporting
+from domain import freeform, reporting, task_cards
 from domain.errors import DomainError
 from domain.factory_settings import Reason
-from domain.models import ReportSource
+from domain.models import DraftStage, OperationTask, OutboxMessage, ReportSource
 from domain.notifications import Button
 from domain.payload import (
     LabelCode,
@@ -18,10 +20,11 @@ from domain.payload import (
     parse_label,
     parse_typed_label,
 )
-from domain.quantity_text import looks_numeric, parse_quantities
-from domain.reporting import NeedsReason, OpenedCard, OperationChoice
+from domain.quantity_text import looks_numeric
+from domain.report_text import Question
+from domain.reporting import NeedsReason, OpenedCard, OperationChoice, Recorded, TaskCard
 from handlers.telegram import conversation
-from handlers.telegram.cards import card_params, quantity_buttons
+from handlers.telegram.cards import card_params, confirm_buttons, option_buttons, quantity_buttons
 from handlers.telegram.common import Ctx, button_ids, handler
 from handlers.telegram.scan import Scan, fetch_and_decode
 
@@ -75,16 +78,32 @@ async def text(ctx: Ctx) -> None:
         return
     draft = await reporting.open_draft_of(ctx.session, ctx.me)
     if draft is None:
-        ctx.reply("text.scan_first" if looks_numeric(raw) else "text.not_understood")
+        is_report = looks_numeric(raw) or await freeform.read(ctx.session, raw) is not None
+        ctx.reply("text.scan_first" if is_report else "text.not_understood")
         return
-    if draft.stage == "scrap_reason":
+    if draft.stage == DraftStage.scrap_reason:
         recorded = await reporting.submit_reason(
             ctx.session, ctx.me, draft.id, raw, key=ctx.scope.key, now=ctx.scope.now,
             rules=ctx.services.rules)
         confirm(ctx, recorded)
         return
-    typed = parse_quantities(raw)
-    await submit(ctx, draft.id, typed.good, typed.scrap, typed.reason)
+    await typed_report(ctx, draft.id, raw)
+
+
+async def typed_report(ctx: Ctx, draft_id: int, typed: str) -> None:
+    """The card's plain numbers are recorded at once, as always; anything else is confirmed
+    first, or asked about; text that is no report at all gets the usual hint."""
+    reading = await freeform.read(ctx.session, typed)
+    if reading is None:
+        raise DomainError("text.not_understood")
+    if isinstance(reading, Question):
+        await show_question(ctx, await freeform.ask(
+            ctx.session, ctx.me, draft_id, reading, now=ctx.scope.now, rules=ctx.services.rules))
+    elif reading.plain:
+        await submit(ctx, draft_id, reading.good, reading.scrap, reading.reason)
+    else:
+        await show_proposal(ctx, await freeform.propose(
+            ctx.session, ctx.me, draft_id, reading, now=ctx.scope.now, rules=ctx.services.rules))
 
 
 async def open_and_maybe_submit(ctx: Ctx, code: LabelCode | ReworkCode, source: str,
@@ -105,25 +124,80 @@ async def open_and_maybe_submit(ctx: Ctx, code: LabelCode | ReworkCode, source: 
         ])
         return
     if quantities and quantities.strip():
-        typed = parse_quantities(quantities)
-        await submit(ctx, opened.draft_id, typed.good, typed.scrap, typed.reason)
+        await typed_report(ctx, opened.draft_id, quantities)
         return
-    show_card(ctx, opened)
+    await show_card(ctx, opened)
 
 
-def show_card(ctx: Ctx, opened: OpenedCard) -> None:
+async def show_card(ctx: Ctx, opened: OpenedCard) -> None:
     buttons = quantity_buttons(opened.card, opened.draft_id)
     if opened.rework is not None:
-        ctx.reply("rework.card", buttons=buttons, **opened.rework)
-        return
-    key = "card.show" if opened.card.limit > 0 else "card.nothing_left"
-    ctx.reply(key, buttons=buttons, **card_params(opened.card))
+        message = ctx.reply("rework.card", buttons=buttons, **opened.rework)
+    else:
+        key = "card.show" if opened.card.limit > 0 else "card.nothing_left"
+        message = ctx.reply(key, buttons=buttons, **card_params(opened.card))
+    await _track(ctx, message, opened.card, "card")
+
+
+async def _track(ctx: Ctx, message: OutboxMessage, card: TaskCard, purpose: str) -> None:
+    """A message showing a task is marked outdated when the plan changes (domain/task_cards)."""
+    task = await ctx.session.get(OperationTask, card.task_id)
+    await task_cards.track(ctx.session, message, task, person_id=ctx.me.id, purpose=purpose)
+
+
+def _task_params(card: TaskCard) -> dict[str, object]:
+    return {"work_order": card.work_order, "seq": card.seq, "operation": card.operation_name}
+
+
+async def show_proposal(ctx: Ctx, proposal: freeform.Proposal) -> None:
+    """The confirmation card: Good 30 · Scrap 2 · Reason: 毛刺 — Confirm / Change / Cancel."""
+    lines: list[tuple[str, dict[str, object]]] = []
+    if proposal.scrap and proposal.reason is None:
+        lines.append(("ff.reason_later", {}))
+    elif proposal.reason is not None and not proposal.listed:
+        lines.append(("ff.reason_unlisted", {}))
+    message = ctx.reply(
+        "ff.confirm", buttons=confirm_buttons(proposal.draft_id, proposal.good, proposal.scrap),
+        lines=lines, good=proposal.good, scrap=proposal.scrap,
+        reason=proposal.reason_name or "—", **_task_params(proposal.card))
+    await _track(ctx, message, proposal.card, "confirm")
+
+
+async def show_question(ctx: Ctx, asked: freeform.Asked) -> None:
+    question = asked.question
+    lines: list[tuple[str, dict[str, object]]] = []
+    if asked.reason_name:
+        lines.append(("ff.reason_line", {"reason": asked.reason_name}))
+    if asked.options:
+        lines.append(("ff.or_pick", {}))
+    numbers = {"zh": "、".join(map(str, question.numbers)),
+               "en": ", ".join(map(str, question.numbers))}
+    params = {**_task_params(asked.card), "numbers": numbers, "example": asked.example,
+              "good": question.good or 0, "scrap": question.scrap or 0, "reasons": asked.reasons}
+    buttons = option_buttons(asked.draft_id, asked.options)
+    if question.kind == "good_missing":
+        message = ctx.reply("ff.ask_good_missing", buttons=buttons, lines=lines, **params)
+    elif question.kind == "scrap_missing":
+        message = ctx.reply("ff.ask_scrap_missing", buttons=buttons, lines=lines, **params)
+    elif question.kind == "two_good":
+        message = ctx.reply("ff.ask_two_good", buttons=buttons, lines=lines, **params)
+    elif question.kind == "two_scrap":
+        message = ctx.reply("ff.ask_two_scrap", buttons=buttons, lines=lines, **params)
+    elif question.kind == "two_reasons":
+        message = ctx.reply("ff.ask_two_reasons", buttons=buttons, lines=lines, **params)
+    else:
+        message = ctx.reply("ff.ask_which", buttons=buttons, lines=lines, **params)
+    await _track(ctx, message, asked.card, "ask")
 
 
 async def submit(ctx: Ctx, draft_id: int, good: int, scrap: int, reason: str | None) -> None:
     result = await reporting.submit_quantity(
         ctx.session, ctx.me, draft_id, good=good, scrap=scrap, reason=reason, key=ctx.scope.key,
         now=ctx.scope.now, rules=ctx.services.rules)
+    show_result(ctx, result)
+
+
+def show_result(ctx: Ctx, result: Recorded | NeedsReason) -> None:
     if isinstance(result, NeedsReason):
         ctx.reply("report.ask_reason", good=result.good, scrap=result.scrap,
                   buttons=reason_buttons(result.draft_id, result.reasons))
@@ -137,7 +211,7 @@ def reason_buttons(draft_id: int, reasons: tuple[Reason, ...]) -> list[list[Butt
     return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
 
 
-def confirm(ctx: Ctx, recorded: reporting.Recorded) -> None:
+def confirm(ctx: Ctx, recorded: Recorded) -> None:
     undo = [[Button("btn.undo", f"u:{recorded.report_id}")]]
     params = {"good": recorded.good, "scrap": recorded.scrap, "reason": recorded.reason or "",
               "work_order": recorded.card.work_order, "operation": recorded.card.operation_name,
@@ -213,7 +287,7 @@ async def task_button(ctx: Ctx) -> None:
     (task_id,) = button_ids(ctx, 1)
     opened = await reporting.open_task_card(ctx.session, ctx.me, task_id, chat_id=ctx.chat_id,
                                             source=ReportSource.button, rules=ctx.services.rules)
-    show_card(ctx, opened)
+    await show_card(ctx, opened)
     ctx.answer("card.opened")
 
 
@@ -232,3 +306,35 @@ async def code_button(ctx: Ctx) -> None:
         raise DomainError("button.invalid")
     await open_and_maybe_submit(ctx, code, ReportSource.photo, None, None)
     ctx.answer("card.opened")
+
+
+# --- free-form confirmation and questions ----------------------------------------------------
+
+_FREEFORM_DATA = re.compile(r"^ff:([ypen]):(\d{1,11})(?::(\d{1,7}):(\d{1,7}))?$")
+
+
+@handler()
+async def freeform_button(ctx: Ctx) -> None:
+    """ff:y confirm, ff:p pick a reading (both carry good:scrap), ff:e change, ff:n cancel."""
+    data = ctx.update.callback_query.data if ctx.update.callback_query else None
+    match = _FREEFORM_DATA.match(data or "")
+    if match is None or (match[1] in "yp") != (match[3] is not None):
+        raise DomainError("button.invalid")
+    action, draft_id = match[1], int(match[2])
+    if action == "n":
+        await reporting.cancel_draft(ctx.session, ctx.me, draft_id)
+        ctx.edit("card.cancelled")
+        ctx.answer("card.cancelled")
+        return
+    if action == "e":
+        await freeform.change(ctx.session, ctx.me, draft_id, now=ctx.scope.now,
+                              rules=ctx.services.rules)
+        ctx.edit("ff.type_again")
+        ctx.answer("ff.type_again_short")
+        return
+    good, scrap = int(match[3]), int(match[4])
+    settle = freeform.confirm if action == "y" else freeform.pick
+    result = await settle(ctx.session, ctx.me, draft_id, good, scrap, key=ctx.scope.key,
+                          now=ctx.scope.now, rules=ctx.services.rules)
+    ctx.edit("ff.confirmed", good=good, scrap=scrap)
+    show_result(ctx, result)

@@ -69,6 +69,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         r"^q:": report.quantity_button,
         r"^s:": report.scrap_button,
         r"^r:": report.reason_button,
+        r"^ff:": report.freeform_button,
         r"^x:": report.cancel_button,
         r"^u:": report.undo_button,
         r"^t:list$": tasks.my_tasks,

@@ -63,7 +63,8 @@ async def test_an_unknown_purpose_is_refused(session, people):
     manager, _, _ = people
     with pytest.raises(DomainError) as caught:
         await link(session, manager, "canteen")
-    assert caught.value.params == {"purpose": "canteen", "choices": "exceptions, qc, management"}
+    assert caught.value.params == {"purpose": "canteen",
+                                   "choices": "exceptions, qc, management, status"}
 
 
 async def test_unlink_then_link_again(session, people):

@@ -82,7 +82,9 @@ async def sweep(sessions, at):
 async def outbox(sessions):
     async with sessions() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    return [(r.chat_id, json.loads(r.payload)) for r in rows]
+    # What the reminders said: "first pieces ready" (domain/partial_flow.py) is tested there.
+    notices = [(r.chat_id, json.loads(r.payload)) for r in rows]
+    return [(chat, m) for chat, m in notices if m.get("key") != "flow.ready"]
 
 
 def keys(messages):

@@ -89,7 +89,7 @@ async def test_a_manager_links_and_unlinks_the_group(floor, people):
         assert await groups_for(session, "qc") == []
     await group.command(manager, "/link", "canteen")
     assert (await group.wait_message()).text == \
-        "不认识的用途「canteen」。可选：exceptions, qc, management。"
+        "不认识的用途「canteen」。可选：exceptions, qc, management, status。"
     await group.assert_no_message()
 
 
@@ -112,7 +112,7 @@ async def test_link_without_a_purpose_offers_buttons_only_a_manager_may_press(fl
     await group.command(manager, "/link")
     choices = await group.wait_message()
     assert choices.text == "请选择本群的用途（点按钮绑定或解除）：\n目前没有绑定任何用途。"
-    assert choices.button_texts == ["绑定：异常", "绑定：质检", "绑定：管理"]
+    assert choices.button_texts == ["绑定：异常", "绑定：质检", "绑定：管理", "绑定：实时进度"]
 
     # Pressing is refused in the alert only the presser sees; the group hears nothing.
     answer = await group.wait_answer(await group.press(worker, "绑定：异常"))
@@ -130,7 +130,7 @@ async def test_link_without_a_purpose_offers_buttons_only_a_manager_may_press(fl
         "✅ 本群已绑定「管理」（林志强）。相关消息会发到本群。"
     edited = await group.wait_edit(message=choices)
     assert edited.text == "请选择本群的用途（点按钮绑定或解除）：\n• 已绑定：管理"
-    assert edited.button_texts == ["绑定：异常", "绑定：质检", "解除：管理"]
+    assert edited.button_texts == ["绑定：异常", "绑定：质检", "解除：管理", "绑定：实时进度"]
     assert await links(floor) == [(GROUP, "management", True)]
 
 

@@ -86,7 +86,7 @@ async def test_over_report_is_refused_and_changes_nothing(floor):
     await first.send_text("WO-000001 40")
     await first.wait_message(lambda m: "已记录" in (m.text or ""))
     await second.send_text("WO-000001 41")
-    refusal = await second.wait_message()
+    refusal = await second.wait_message("不能报")  # after "40 pieces ready" (partial flow)
     assert "上道工序只流转过来 40 件" in refusal.text and "什么都没有记录" in refusal.text
     await first.send_text("WO-000001 70")
     refusal = await first.wait_message()

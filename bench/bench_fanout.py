@@ -1,0 +1,173 @@
+"""Fan-out of one plan change to 200 people through the real sender, within Telegram's limits.
+
+A work order is assigned to 190 workers in 10 teams (one supervisor each): one quantity change
+(domain/work_order_changes.apply) touches 200 people, each of whom gets one message. The real
+outbox sender (bot/sender.py, bot/pacing.py) then delivers them to the local Bot API server
+with Telegram's limits enforced (30 messages/s per bot, 1/s per private chat, burst 3): it
+answers 429 with retry_after whenever a bucket is empty.
+
+Per run: how long the change's transaction took (audience, 200 notices, 200 reminders), how
+long until every message was delivered, the delivered rate against the 30 messages/s cap and
+the busiest second, the 429s the server answered, and the messages lost or duplicated (each
+person must have exactly one). The first run uses the default pacing; the second paces twice
+as fast as Telegram allows, so the server answers 429s, which must all be retried to the end.
+
+    .venv/bin/python -m bench.bench_fanout
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from telegram import Bot
+
+from bench.common import table
+from bot.botapi_server import LocalBotApi
+from bot.config import Settings
+from bot.sender import OutboxSender
+from domain import work_order_changes
+from domain.clock import now
+from domain.db import make_engine, make_sessionmaker
+from domain.migrate import upgrade
+from domain.models import (
+    ChangeNotice,
+    Operation,
+    Order,
+    Person,
+    Product,
+    Routing,
+    TaskAssignee,
+    WorkOrder,
+)
+from domain.work_order_changes import Request
+from domain.work_orders import release_work_order
+
+TOKEN = "123456:BENCH-FANOUT"
+CAP = 30.0  # Telegram: about 30 messages per second per bot
+TEAMS = 10
+WORKERS_PER_TEAM = 19  # + one supervisor per team: 200 people
+FIRST_USER = 500_000
+
+
+async def seed(db: Path) -> list[int]:
+    """The work order, its 190 assigned workers and 10 supervisors; their Telegram ids."""
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    await upgrade(engine)
+    user_ids = []
+    async with make_sessionmaker(engine)() as session, session.begin():
+        product = Product(code="FAN", name="扇出板")
+        session.add(product)
+        await session.flush()
+        routing = Routing(product_id=product.id, version=1)
+        session.add(routing)
+        await session.flush()
+        session.add(Operation(routing_id=routing.id, seq=10, code="ASM", name="装配",
+                              piece_rate=Decimal("0.10"), std_minutes=Decimal("0.5")))
+        order = Order(order_no="F-1", customer="bench", due_date=date(2030, 1, 1))
+        session.add(order)
+        await session.flush()
+        work_order = WorkOrder(code="WO-000001", order_id=order.id, product_id=product.id,
+                               routing_id=routing.id, quantity=1000, due_date=order.due_date)
+        session.add(work_order)
+        await session.flush()
+        (task,) = await release_work_order(session, work_order)
+        session.add(Person(code="M01", name="计划员", role="manager"))
+        for team in range(TEAMS):
+            for n in range(WORKERS_PER_TEAM + 1):
+                user_id = FIRST_USER + len(user_ids)
+                user_ids.append(user_id)
+                lead = n == WORKERS_PER_TEAM
+                person = Person(code=f"P{user_id}", name=f"{'班长' if lead else '工人'}{user_id}",
+                                role="supervisor" if lead else "worker", team=f"T{team:02d}",
+                                skills_text="ASM", telegram_user_id=user_id)
+                session.add(person)
+                await session.flush()
+                if not lead:
+                    session.add(TaskAssignee(task_id=task.id, person_id=person.id))
+    await engine.dispose()
+    return user_ids
+
+
+async def run_once(what: str, **pacing: Any) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "fanout.db"
+        user_ids = await seed(db)
+        engine = make_engine(f"sqlite+aiosqlite:///{db}")
+        sessions = make_sessionmaker(engine)
+        async with LocalBotApi(TOKEN, rate_limits=True) as api:
+            users = [api.user(i, f"U{i}", started=True) for i in user_ids]
+
+            started = time.perf_counter()
+            async with sessions() as session, session.begin():
+                planner = await session.scalar(select(Person).where(Person.code == "M01"))
+                version = await session.scalar(select(WorkOrder.version))
+                change = await work_order_changes.apply(
+                    session, planner, Request("quantity", "WO-000001", 1200), version=version,
+                    key="bench:fanout", now=now())
+                assert change is not None
+                notices = await session.scalar(select(func.count()).select_from(ChangeNotice))
+            announce_ms = (time.perf_counter() - started) * 1000
+
+            settings = Settings(token=TOKEN, api_base_url=api.url or "", **pacing)
+            bot = Bot(TOKEN, base_url=settings.bot_base_url, base_file_url=settings.bot_file_url)
+            await bot.initialize()
+            sender = OutboxSender(bot, sessions, settings)
+            api.reset_stats()
+            started = time.perf_counter()
+            await sender.drain(timeout=300)
+            seconds = time.perf_counter() - started
+            await bot.shutdown()
+
+            counts = Counter(len([m for m in u.messages if m.content.startswith("📢")])
+                             for u in users)
+            sent_at = sorted(r.ts for r in api.requests
+                             if r.method == "sendMessage" and r.status == 200)
+            stats = api.stats
+        await engine.dispose()
+    delivered = len(sent_at)
+    return {"what": what, "people": len(users), "notices": notices, "announce_ms": announce_ms,
+            "delivered": delivered, "seconds": seconds, "rate": delivered / seconds,
+            "peak": _busiest_second(sent_at), "count_429": stats["count_429"],
+            "lost": counts[0], "duplicated": sum(n for k, n in counts.items() if k > 1)}
+
+
+def _busiest_second(stamps: list[float]) -> int:
+    """The most messages the server accepted within any one second."""
+    best, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamp - stamps[first] >= 1.0:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+async def run() -> list[dict[str, Any]]:
+    return [await run_once("default pacing (30/s, 1/s per chat)"),
+            await run_once("paced at 60/s: over the cap", send_rate=60.0)]
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(table(
+        ("pacing", "people", "change tx ms", "delivered", "all delivered s", "msg/s",
+         "vs 30/s cap", "busiest second", "429 answered", "lost", "duplicated"),
+        ((r["what"], r["people"], f"{r['announce_ms']:.0f}", r["delivered"],
+          f"{r['seconds']:.1f}", f"{r['rate']:.1f}", f"{r['rate'] / CAP:.2f}", r["peak"],
+          r["count_429"], r["lost"], r["duplicated"]) for r in rows)))
+
+
+def main() -> list[dict[str, Any]]:
+    rows = asyncio.run(run())
+    print(markdown(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()

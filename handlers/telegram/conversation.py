@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from domain import conversation
-from domain.models import InputDraft
-from handlers.telegram.common import Ctx
+from domain.errors import DomainError
+from domain.models import InputDraft, InputStatus
+from handlers.telegram.common import Ctx, button_ids
 from handlers.telegram.scan import Scan
 
 TextStep = Callable[[Ctx, InputDraft, str], Awaitable[bool]]
@@ -52,3 +53,16 @@ async def dispatch_photo(ctx: Ctx, scan: Scan) -> bool:
     draft = await conversation.open_input(ctx.session, ctx.me, ctx.scope.now)
     step = _PHOTO.get(draft.kind) if draft is not None else None
     return step is not None and draft is not None and await step(ctx, draft, scan)
+
+
+async def cancel_card(ctx: Ctx, kind: str, *, gone: str, cancelled: str) -> None:
+    """A Cancel button (`xx:n:<draft id>`) on a card waiting in an InputDraft of this kind: the
+    draft ends once as cancelled and the card says so; a card no longer waiting is refused with
+    `gone`."""
+    (draft_id,) = button_ids(ctx, 1, skip=2)
+    draft = await conversation.get_input(ctx.session, ctx.me, draft_id, kind, ctx.scope.now)
+    if draft is None or not await conversation.finish(ctx.session, draft, ctx.scope.now,
+                                                      InputStatus.cancelled):
+        raise DomainError(gone)
+    ctx.edit(cancelled)
+    ctx.answer(cancelled)

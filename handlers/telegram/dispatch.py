@@ -20,9 +20,10 @@ from domain import conversation, rush
 from domain.assignment import team_label
 from domain.dispatch import plans
 from domain.errors import DomainError
-from domain.models import DispatchPlan, InputStatus, Role
+from domain.models import DispatchPlan, Role
 from domain.notifications import Button
 from handlers.telegram.common import Ctx, button_ids, handler
+from handlers.telegram.conversation import cancel_card
 
 PAGE = 15  # lines per page: well under Telegram's 4096 characters
 IMPACTS_SHOWN = 20
@@ -260,14 +261,7 @@ async def rush_confirm(ctx: Ctx) -> None:
 @handler(role=Role.manager)
 async def rush_cancel(ctx: Ctx) -> None:
     """ru:n:<input> — nothing happens."""
-    (draft_id,) = button_ids(ctx, 1, skip=2)
-    draft = await conversation.get_input(ctx.session, ctx.me, draft_id, rush.PREVIEW,
-                                         ctx.scope.now)
-    if draft is None or not await conversation.finish(ctx.session, draft, ctx.scope.now,
-                                                      InputStatus.cancelled):
-        raise DomainError("rush.expired")
-    ctx.edit("rush.cancelled")
-    ctx.answer("rush.cancelled")
+    await cancel_card(ctx, rush.PREVIEW, gone="rush.expired", cancelled="rush.cancelled")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -18,12 +18,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from domain import conversation, materials
 from domain.errors import DomainError
 from domain.materials import Moved, Requirement, WorkOrderMaterials, plain
-from domain.models import InputDraft, InputStatus, MovementKind
+from domain.models import InputDraft, MovementKind
 from domain.notifications import Button
 from domain.payload import LabelCode, parse_label, parse_typed_label
 from domain.quantity_text import looks_numeric
 from handlers.telegram.common import Ctx, button_ids, handler
-from handlers.telegram.conversation import on_text
+from handlers.telegram.conversation import cancel_card, on_text
 from handlers.telegram.scan import Scan, fetch_and_decode
 
 FLOW = "material_issue"
@@ -226,13 +226,7 @@ async def all_button(ctx: Ctx) -> None:
 
 @handler()
 async def cancel_button(ctx: Ctx) -> None:
-    (draft_id,) = button_ids(ctx, 1, skip=2)
-    draft = await conversation.get_input(ctx.session, ctx.me, draft_id, FLOW, ctx.scope.now)
-    if draft is None or not await conversation.finish(ctx.session, draft, ctx.scope.now,
-                                                      InputStatus.cancelled):
-        raise DomainError("material.flow_gone")
-    ctx.edit("material.cancelled")
-    ctx.answer("material.cancelled")
+    await cancel_card(ctx, FLOW, gone="material.flow_gone", cancelled="material.cancelled")
 
 
 @on_text(FLOW)

@@ -19,13 +19,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain import adjustments, clocking, conversation, periods, wages
 from domain.clocking import Closed
 from domain.errors import DomainError
-from domain.models import InputDraft, InputStatus, Role
+from domain.models import InputDraft, Role
 from domain.notifications import Button
 from domain.payload import parse_typed_label
 from domain.periods import Period, local_date
 from domain.wages import NO_TEAM, PayLine, Payslip
 from handlers.telegram.common import Ctx, button_ids, handler
-from handlers.telegram.conversation import on_text
+from handlers.telegram.conversation import cancel_card, on_text
 
 ADJUST = "adjust"  # an adjustment waiting for its confirmation
 LEFT_AT = "clock_left_at"  # a worker answering a forgotten clock-out with the time they left
@@ -392,13 +392,7 @@ async def confirm_button(ctx: Ctx) -> None:
 
 @handler(role=Role.supervisor)
 async def cancel_button(ctx: Ctx) -> None:
-    (draft_id,) = button_ids(ctx, 1, skip=2)
-    draft = await conversation.get_input(ctx.session, ctx.me, draft_id, ADJUST, ctx.scope.now)
-    if draft is None or not await conversation.finish(ctx.session, draft, ctx.scope.now,
-                                                      InputStatus.cancelled):
-        raise DomainError("adjust.expired")
-    ctx.edit("adjust.cancelled")
-    ctx.answer("adjust.cancelled")
+    await cancel_card(ctx, ADJUST, gone="adjust.expired", cancelled="adjust.cancelled")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

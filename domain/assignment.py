@@ -1,14 +1,9 @@
-"""Assignment 派工 and claiming 认领: who works a task.
+"""Assignment 派工: who works a task (claiming 认领 is domain/claiming.py).
 
 A supervisor assigns an operation task to people of their own team (a manager to anyone);
 each newly assigned person gets the task card with its label code. A task with assignees is
 reported by them only (domain/reporting.py); several assignees each report their own pieces,
 and one person may hold several tasks.
-
-A task can instead be opened for claiming 抢单: every eligible worker (skilled, active,
-registered, of the team if one is named) gets an offer, and the first tap wins. The win is a
-conditional UPDATE (`open_for_claim` true → false), so of two taps at the same moment exactly
-one changes the row; the other is told who took it, and every offer is edited to say so.
 """
 
 from __future__ import annotations
@@ -20,30 +15,26 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import audit, task_cards
+from domain import audit, claim_offers, task_cards
 from domain.errors import DomainError
 from domain.flow import arrived
 from domain.models import (
     OPEN_WORK_ORDER,
     AssignedHow,
-    AuditEvent,
     Operation,
     OperationTask,
     OutboxMessage,
     Person,
-    Priority,
     Role,
     TaskAssignee,
-    TaskCardMessage,
     TaskStatus,
     WorkOrder,
     WorkOrderStatus,
 )
-from domain.notifications import Button, Notice, enqueue, notify_person
+from domain.notifications import Button, Notice, notify_person
 from domain.payload import format_payload
 from domain.quantities import neighbours, work_order_by_code, work_order_of_task
 from domain.rules import rules_of
@@ -134,37 +125,25 @@ class Changed:
     kept: list[Person] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Opened:
-    view: TaskView
-    offered: list[Person]
-    team: str | None
-
-
-@dataclass(frozen=True)
-class Claimed:
-    view: TaskView
-    person: Person
-
 
 # --- reading -----------------------------------------------------------------------------
 
 
-async def _load(session: AsyncSession, task_id: int) -> tuple[WorkOrder, OperationTask]:
+async def load_task(session: AsyncSession, task_id: int) -> tuple[WorkOrder, OperationTask]:
     work_order, seq = await work_order_of_task(session, task_id)
     return work_order, neighbours(work_order.tasks, seq)[1]
 
 
-async def _assignees(session: AsyncSession, task_id: int) -> list[Person]:
+async def assignees(session: AsyncSession, task_id: int) -> list[Person]:
     return list((await session.scalars(
         select(Person).join(TaskAssignee, TaskAssignee.person_id == Person.id)
         .where(TaskAssignee.task_id == task_id).order_by(Person.code))).all())
 
 
-async def _view(session: AsyncSession, work_order: WorkOrder, task: OperationTask) -> TaskView:
+async def view_of(session: AsyncSession, work_order: WorkOrder, task: OperationTask) -> TaskView:
     previous = neighbours(work_order.tasks, task.seq)[0]
     operation = task.operation
-    names = tuple(p.name for p in await _assignees(session, task.id))
+    names = tuple(p.name for p in await assignees(session, task.id))
     return TaskView(
         task_id=task.id, work_order=work_order.code, product=work_order.product.name,
         seq=task.seq, operation_code=operation.code, operation=operation.name,
@@ -174,8 +153,8 @@ async def _view(session: AsyncSession, work_order: WorkOrder, task: OperationTas
 
 
 async def task_view(session: AsyncSession, task_id: int) -> TaskView:
-    work_order, task = await _load(session, task_id)
-    return await _view(session, work_order, task)
+    work_order, task = await load_task(session, task_id)
+    return await view_of(session, work_order, task)
 
 
 async def find_task(session: AsyncSession, work_order_code: str,
@@ -187,12 +166,12 @@ async def find_task(session: AsyncSession, work_order_code: str,
         task = next((t for t in work_order.tasks if t.seq == seq), None)
         if task is None:
             raise DomainError("report.unknown_operation", work_order=work_order.code, seq=seq)
-        return await _view(session, work_order, task)
+        return await view_of(session, work_order, task)
     _check_work_order(work_order)
     open_tasks = [t for t in work_order.tasks if t.status != TaskStatus.done]
     if not open_tasks:
         raise DomainError("assign.all_done", work_order=work_order.code)
-    views = [await _view(session, work_order, t) for t in open_tasks]
+    views = [await view_of(session, work_order, t) for t in open_tasks]
     return views[0] if len(views) == 1 else views
 
 
@@ -213,8 +192,8 @@ async def people_by_codes(session: AsyncSession, codes: Sequence[str]) -> list[P
 async def team_members(session: AsyncSession, task_id: int, team: str, *,
                        actor: Person) -> list[Person]:
     """Everyone of the team who can take the task: active workers skilled in its operation."""
-    team = _team_for(actor, team) or ""
-    _, task = await _load(session, task_id)
+    team = team_for(actor, team) or ""
+    _, task = await load_task(session, task_id)
     code = task.operation.code
     people = (await session.scalars(
         select(Person).where(Person.active.is_(True), Person.role == Role.worker,
@@ -237,14 +216,14 @@ def _check_work_order(work_order: WorkOrder) -> None:
                           status=work_order.status)
 
 
-def _check_task(work_order: WorkOrder, task: OperationTask) -> None:
+def check_task(work_order: WorkOrder, task: OperationTask) -> None:
     _check_work_order(work_order)
     if task.status == TaskStatus.done:
         raise DomainError("assign.task_done", work_order=work_order.code, seq=task.seq,
                           operation=task.operation.name)
 
 
-def _check_actor(actor: Person | None, people: Sequence[Person]) -> None:
+def check_actor(actor: Person | None, people: Sequence[Person]) -> None:
     """A supervisor assigns the people of their own team, a manager anyone; None is the
     system (an import, the API, an accepted dispatch plan made by someone allowed)."""
     if actor is None:
@@ -272,7 +251,7 @@ def team_label(team: str | None) -> str | dict[str, str]:
     return team or NO_TEAM
 
 
-def _team_for(actor: Person, asked: str | None) -> str | None:
+def team_for(actor: Person, asked: str | None) -> str | None:
     """The team a supervisor acts for (their own); a manager may name any, or none (None:
     the whole floor)."""
     if asked is None and actor.has_role(Role.manager):
@@ -296,13 +275,13 @@ async def assign(session: AsyncSession, task_id: int, people: Sequence[Person], 
     not assigned twice and hears nothing). People dropped are told, unless the caller tells
     them itself (`tell_removed=False`: a plan change's one message says it). Audited.
     """
-    work_order, task = await _load(session, task_id)
-    _check_task(work_order, task)
-    current = {p.id: p for p in await _assignees(session, task.id)}
+    work_order, task = await load_task(session, task_id)
+    check_task(work_order, task)
+    current = {p.id: p for p in await assignees(session, task.id)}
     wanted = {p.id: p for p in people}
     added = [p for p in wanted.values() if p.id not in current]
     removed = [p for p in current.values() if p.id not in wanted] if replace else []
-    _check_actor(actor, [*added, *removed])
+    check_actor(actor, [*added, *removed])
     for person in added:
         _check_person(person, task.operation)
     if removed:
@@ -314,11 +293,11 @@ async def assign(session: AsyncSession, task_id: int, people: Sequence[Person], 
         return []
     await session.flush()
     if added and task.open_for_claim:  # given out: the claim offers are over
-        await _close_claim(session, work_order, task, now,
-                           names="、".join(p.name for p in added))
-    view = await _view(session, work_order, task)
+        await claim_offers.close(session, work_order, task, now,
+                                 names="、".join(p.name for p in added))
+    view = await view_of(session, work_order, task)
     for person in added:
-        await _send_card(session, task, view, person, key="assign.card",
+        await send_card(session, task, view, person, key="assign.card",
                          by=actor.name if actor else None)
     audit.record(session, "task.assigned", actor_person_id=actor.id if actor else None,
                  entity="operation_task", entity_id=task.id, work_order=work_order.code,
@@ -330,9 +309,9 @@ async def assign(session: AsyncSession, task_id: int, people: Sequence[Person], 
 async def unassign(session: AsyncSession, task_id: int, people: Sequence[Person], *,
                    actor: Person | None, now: datetime) -> list[Person]:
     """Take people off the task; each one who was on it is told. Returns those taken off."""
-    work_order, task = await _load(session, task_id)
-    _check_actor(actor, people)
-    current = {p.id for p in await _assignees(session, task.id)}
+    work_order, task = await load_task(session, task_id)
+    check_actor(actor, people)
+    current = {p.id for p in await assignees(session, task.id)}
     removed = [p for p in people if p.id in current]
     if removed:
         await _remove(session, work_order, task, removed, actor=actor)
@@ -360,11 +339,11 @@ async def picker(session: AsyncSession, task_id: int, actor: Person) -> Picker:
     """The task and the people the actor may put on it or take off it (those on it first
     ticked): active, skilled in the operation, of the actor's team (a manager: anyone), each
     with their current load."""
-    _check_actor(actor, [])
-    work_order, task = await _load(session, task_id)
-    _check_task(work_order, task)
+    check_actor(actor, [])
+    work_order, task = await load_task(session, task_id)
+    check_task(work_order, task)
     code = task.operation.code
-    assigned = {p.id: p for p in await _assignees(session, task.id)}
+    assigned = {p.id: p for p in await assignees(session, task.id)}
     skilled = (await session.scalars(
         select(Person).where(Person.active.is_(True), Person.skills_text.contains(code))
         .order_by(Person.code))).all()
@@ -372,22 +351,22 @@ async def picker(session: AsyncSession, task_id: int, actor: Person) -> Picker:
     people.update({i: p for i, p in assigned.items() if supervises(actor, p)})
     chosen = sorted(people.values(), key=lambda p: (p.id not in assigned, p.code))[:PICK_LIMIT]
     loads = await workload(session, [p.id for p in chosen])
-    return Picker(await _view(session, work_order, task),
+    return Picker(await view_of(session, work_order, task),
                   [Candidate(p, loads.get(p.id, Load(0, 0)), p.id in assigned) for p in chosen])
 
 
 async def choose(session: AsyncSession, task_id: int, chosen: Sequence[Person],
                  among: Sequence[Person], *, actor: Person, now: datetime) -> Changed:
     """Apply a pick: the chosen are on the task, the others of `among` are not."""
-    work_order, task = await _load(session, task_id)
-    _check_task(work_order, task)
-    before = {p.id for p in await _assignees(session, task_id)}
+    work_order, task = await load_task(session, task_id)
+    check_task(work_order, task)
+    before = {p.id for p in await assignees(session, task_id)}
     chosen_ids = {p.id for p in chosen}
     added = await assign(session, task_id, chosen, actor=actor, now=now) if chosen else []
     gone = [p for p in among if p.id in before and p.id not in chosen_ids]
     removed = await unassign(session, task_id, gone, actor=actor, now=now) if gone else []
     kept = [p for p in chosen if p.id in before]
-    return Changed(await _view(session, work_order, task), added, removed, kept)
+    return Changed(await view_of(session, work_order, task), added, removed, kept)
 
 
 async def workload(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, Load]:
@@ -425,7 +404,7 @@ def _whole_minutes(total: Any) -> int:
     return int(Decimal(str(total or 0)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-async def _send_card(session: AsyncSession, task: OperationTask, view: TaskView,
+async def send_card(session: AsyncSession, task: OperationTask, view: TaskView,
                      person: Person, *, key: str, by: str | None) -> OutboxMessage | None:
     """The task card with its label code and a Report button, to the person's private chat
     (tracked, so a plan change marks it outdated)."""
@@ -439,167 +418,3 @@ async def _send_card(session: AsyncSession, task: OperationTask, view: TaskView,
     if message is not None:
         await task_cards.track(session, message, task, person_id=person.id, purpose="assigned")
     return message
-
-
-# --- claiming ------------------------------------------------------------------------------
-
-
-def _may_claim(person: Person, operation: Operation, team: str | None) -> DomainError | None:
-    """Why this person may not claim the task, or None."""
-    if not person.active:
-        return DomainError("assign.inactive", name=person.name, code=person.code)
-    if operation.code not in person.skills:
-        return DomainError("claim.no_skill", skill=operation.code, operation=operation.name)
-    if team is not None and (person.team or "") != team:
-        return DomainError("claim.other_team", team=team_label(team))
-    return None
-
-
-async def open_for_claim(session: AsyncSession, task_id: int, *, actor: Person, now: datetime,
-                         team: str | None = None) -> Opened:
-    """Offer the task to every eligible worker; the first to tap Claim gets it.
-
-    A supervisor opens it to their own team; a manager to a named team or the whole floor.
-    """
-    _check_actor(actor, [])
-    claim_team = _team_for(actor, team)
-    work_order, task = await _load(session, task_id)
-    _check_task(work_order, task)
-    operation = task.operation
-    if task.open_for_claim:
-        raise DomainError("claim.already_open", work_order=work_order.code, seq=task.seq,
-                          operation=operation.name)
-    assigned = {p.id for p in await _assignees(session, task.id)}
-    workers = (await session.scalars(
-        select(Person).where(Person.active.is_(True), Person.role == Role.worker,
-                             Person.telegram_user_id.is_not(None),
-                             Person.skills_text.contains(operation.code))
-        .order_by(Person.code))).all()
-    offered = [p for p in workers
-               if p.id not in assigned and _may_claim(p, operation, claim_team) is None]
-    if not offered:
-        raise DomainError("claim.nobody", skill=operation.code, operation=operation.name,
-                          team=team_label(claim_team))
-    opened = await session.execute(
-        update(OperationTask)
-        .where(OperationTask.id == task.id, OperationTask.open_for_claim.is_(False))
-        .values(open_for_claim=True, claim_team=claim_team)
-        .execution_options(synchronize_session=False))
-    if opened.rowcount != 1:  # type: ignore[attr-defined]
-        raise DomainError("claim.already_open", work_order=work_order.code, seq=task.seq,
-                          operation=operation.name)
-    set_committed_value(task, "open_for_claim", True)
-    set_committed_value(task, "claim_team", claim_team)
-    view = await _view(session, work_order, task)
-    notice = Notice("claim.offer", view.params(), lines=view.plan_lines(),
-                    buttons=[[Button("claim.btn", f"cl:{task.id}")]])
-    for person in offered:
-        message = notify_person(session, person, notice,
-                                default_lang=rules_of(session).default_language)
-        if message is not None:
-            await task_cards.track(session, message, task, person_id=person.id, purpose="claim")
-    audit.record(session, "task.opened_for_claim", actor_person_id=actor.id,
-                 entity="operation_task", entity_id=task.id, work_order=work_order.code,
-                 seq=task.seq, team=claim_team, offered=[p.code for p in offered])
-    return Opened(view, offered, claim_team)
-
-
-async def claim(session: AsyncSession, task_id: int, person: Person, *,
-                now: datetime) -> Claimed:
-    """The person takes the open task, if nobody took it first (atomic: one winner)."""
-    work_order, task = await _load(session, task_id)
-    operation = task.operation
-    where = {"work_order": work_order.code, "seq": task.seq, "operation": operation.name}
-    assigned = await _assignees(session, task.id)
-    if any(p.id == person.id for p in assigned):
-        raise DomainError("claim.already_yours", **where)
-    if not task.open_for_claim:
-        raise await _not_open(session, task, where)
-    _check_task(work_order, task)
-    refusal = _may_claim(person, operation, task.claim_team)
-    if refusal is not None:
-        raise refusal
-    won = await session.execute(
-        update(OperationTask)
-        .where(OperationTask.id == task.id, OperationTask.open_for_claim.is_(True))
-        .values(open_for_claim=False)
-        .execution_options(synchronize_session=False))
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise await _not_open(session, task, where)
-    set_committed_value(task, "open_for_claim", False)
-    session.add(TaskAssignee(task_id=task.id, person_id=person.id, assigned_at=now,
-                             how=AssignedHow.claimed, assigned_by=person.id))
-    await session.flush()
-    view = await _view(session, work_order, task)
-    await _send_card(session, task, view, person, key="claim.card", by=None)
-    await _edit_offers(session, work_order, task, now, winner=person)
-    await _tell_opener(session, task, view, person)
-    audit.record(session, "task.claimed", actor_person_id=person.id, entity="operation_task",
-                 entity_id=task.id, work_order=work_order.code, seq=task.seq)
-    return Claimed(view, person)
-
-
-async def _not_open(session: AsyncSession, task: OperationTask,
-                    where: dict[str, Any]) -> DomainError:
-    """Why a claim found the task closed: who claimed it, or that it was given out."""
-    taker = await session.scalar(
-        select(Person).join(TaskAssignee, TaskAssignee.person_id == Person.id)
-        .where(TaskAssignee.task_id == task.id, TaskAssignee.how == AssignedHow.claimed)
-        .order_by(TaskAssignee.assigned_at.desc()).limit(1))
-    if taker is not None:
-        return DomainError("claim.taken", name=taker.name, **where)
-    return DomainError("claim.closed", **where)
-
-
-async def _live_offers(session: AsyncSession,
-                       task: OperationTask) -> list[tuple[TaskCardMessage, str | None]]:
-    rows = await session.execute(
-        select(TaskCardMessage, OutboxMessage.lang)
-        .join(OutboxMessage, OutboxMessage.id == TaskCardMessage.outbox_id)
-        .where(TaskCardMessage.task_id == task.id, TaskCardMessage.purpose == "claim",
-               TaskCardMessage.outdated_at.is_(None)))
-    return [(card, lang) for card, lang in rows.all()]
-
-
-async def _edit_offers(session: AsyncSession, work_order: WorkOrder, task: OperationTask,
-                       now: datetime, *, winner: Person) -> None:
-    """Every claim offer still on a screen now says who took the task (the winner's: you)."""
-    params = {"work_order": work_order.code, "seq": task.seq, "operation": task.operation.name,
-              "name": winner.name}
-    for card, lang in await _live_offers(session, task):
-        card.outdated_at = now  # no longer a live card: a later plan change leaves it be
-        key = "claim.offer_won" if card.person_id == winner.id else "claim.offer_taken"
-        enqueue(session, card.chat_id, Notice(key, params),
-                lang=lang or rules_of(session).default_language, priority=Priority.notify,
-                edit_outbox_id=card.outbox_id)
-
-
-async def _close_claim(session: AsyncSession, work_order: WorkOrder, task: OperationTask,
-                       now: datetime, *, names: str) -> None:
-    """A supervisor gave the task out while it was open: the offers end."""
-    await session.execute(update(OperationTask).where(OperationTask.id == task.id)
-                          .values(open_for_claim=False)
-                          .execution_options(synchronize_session=False))
-    set_committed_value(task, "open_for_claim", False)
-    params = {"work_order": work_order.code, "seq": task.seq,
-              "operation": task.operation.name, "names": names}
-    for card, lang in await _live_offers(session, task):
-        card.outdated_at = now
-        enqueue(session, card.chat_id, Notice("claim.offer_assigned", params),
-                lang=lang or rules_of(session).default_language, priority=Priority.notify,
-                edit_outbox_id=card.outbox_id)
-
-
-async def _tell_opener(session: AsyncSession, task: OperationTask, view: TaskView,
-                       winner: Person) -> None:
-    """Whoever opened the task for claiming hears who took it."""
-    opener_id = await session.scalar(
-        select(AuditEvent.actor_person_id)
-        .where(AuditEvent.action == "task.opened_for_claim",
-               AuditEvent.entity == "operation_task", AuditEvent.entity_id == task.id)
-        .order_by(AuditEvent.id.desc()).limit(1))
-    opener = await session.get(Person, opener_id) if opener_id else None
-    if opener is not None and opener.id != winner.id:
-        notify_person(session, opener, Notice("claim.claimed_notice",
-                                              {**view.params(), "name": winner.name}),
-                      default_lang=rules_of(session).default_language)

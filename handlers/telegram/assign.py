@@ -24,7 +24,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from domain import assignment
+from domain import assignment, claiming
 from domain.assignment import Changed, Picker, TaskView
 from domain.errors import DomainError
 from domain.models import Person, Role
@@ -131,7 +131,7 @@ async def open_command(ctx: Ctx) -> None:
 
 
 async def _open(ctx: Ctx, task_id: int, team: str | None) -> None:
-    opened = await assignment.open_for_claim(ctx.session, task_id, actor=ctx.me,
+    opened = await claiming.open_for_claim(ctx.session, task_id, actor=ctx.me,
                                              now=ctx.scope.now, team=team)
     ctx.reply("claim.opened", count=len(opened.offered), names=_names(opened.offered),
               team=assignment.team_label(opened.team), **_where(opened.view))
@@ -257,7 +257,7 @@ async def claim_button(ctx: Ctx) -> None:
     """Claim 认领: the first tap wins (the offer is edited, the card follows); a later tap is
     refused with who took it."""
     (task_id,) = button_ids(ctx, 1)
-    claimed = await assignment.claim(ctx.session, task_id, ctx.me, now=ctx.scope.now)
+    claimed = await claiming.claim(ctx.session, task_id, ctx.me, now=ctx.scope.now)
     ctx.answer("claim.won_short", **_where(claimed.view))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from domain import assignment, reporting
+from domain import assignment, claiming, reporting
 from domain.assignment import Load
 from domain.db import make_engine, make_sessionmaker
 from domain.errors import DomainError
@@ -283,7 +283,7 @@ async def test_open_for_claiming_offers_the_eligible_workers_of_the_team(session
     smt = floor["tasks"]["1", 10]
     await assignment.assign(session, smt, [floor["A2"]], actor=floor["S1"], now=NOW)
     mark = last_row(await outbox(session))
-    opened = await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+    opened = await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     # Team A, skilled, active, registered, not on the task already: A1 only (A4 has no account).
     assert ([p.code for p in opened.offered], opened.team) == (["A1"], "A")
     (offer,) = await outbox(session, after=mark)
@@ -292,20 +292,20 @@ async def test_open_for_claiming_offers_the_eligible_workers_of_the_team(session
     card = await session.scalar(select(TaskCardMessage).where(TaskCardMessage.purpose == "claim"))
     assert (card.person_id, card.outbox_id) == (floor["A1"].id, offer["row"])
     with pytest.raises(DomainError) as refused:
-        await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+        await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     assert refused.value.key == "claim.already_open"
     with pytest.raises(DomainError) as refused:
-        await assignment.open_for_claim(session, floor["tasks"]["1", 20], actor=floor["S2"],
+        await claiming.open_for_claim(session, floor["tasks"]["1", 20], actor=floor["S2"],
                                         now=NOW)
     assert (refused.value.key, refused.value.params["team"]) == ("claim.nobody", "B")
     with pytest.raises(DomainError) as refused:
-        await assignment.open_for_claim(session, floor["tasks"]["1", 20], actor=floor["S1"],
+        await claiming.open_for_claim(session, floor["tasks"]["1", 20], actor=floor["S1"],
                                         now=NOW, team="B")
     assert refused.value.key == "assign.team_not_yours"
 
 
 async def test_a_manager_opens_to_the_whole_floor(session, floor):
-    opened = await assignment.open_for_claim(session, floor["tasks"]["1", 10],
+    opened = await claiming.open_for_claim(session, floor["tasks"]["1", 10],
                                              actor=floor["M1"], now=NOW)
     assert ([p.code for p in opened.offered], opened.team) == (["A1", "A2", "B1"], None)
 
@@ -313,31 +313,31 @@ async def test_a_manager_opens_to_the_whole_floor(session, floor):
 async def test_claim_refusals(session, floor):
     smt = floor["tasks"]["1", 10]
     with pytest.raises(DomainError) as refused:
-        await assignment.claim(session, smt, floor["A1"], now=NOW)
+        await claiming.claim(session, smt, floor["A1"], now=NOW)
     assert refused.value.key == "claim.closed"
-    await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+    await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     with pytest.raises(DomainError) as refused:
-        await assignment.claim(session, smt, floor["B1"], now=NOW)
+        await claiming.claim(session, smt, floor["B1"], now=NOW)
     assert (refused.value.key, refused.value.params) == ("claim.other_team", {"team": "A"})
     with pytest.raises(DomainError) as refused:
-        await assignment.claim(session, smt, floor["A3"], now=NOW)
+        await claiming.claim(session, smt, floor["A3"], now=NOW)
     assert refused.value.key == "assign.inactive"
-    await assignment.claim(session, smt, floor["A1"], now=NOW)
+    await claiming.claim(session, smt, floor["A1"], now=NOW)
     with pytest.raises(DomainError) as refused:  # a redelivered tap changes nothing
-        await assignment.claim(session, smt, floor["A1"], now=NOW)
+        await claiming.claim(session, smt, floor["A1"], now=NOW)
     assert refused.value.key == "claim.already_yours"
     with pytest.raises(DomainError) as refused:
-        await assignment.claim(session, smt, floor["A2"], now=NOW)
+        await claiming.claim(session, smt, floor["A2"], now=NOW)
     assert (refused.value.key, refused.value.params["name"]) == ("claim.taken", "工人A1")
     assert await assignees(session, smt) == [("A1", "claimed")]
 
 
 async def test_the_winner_gets_the_card_and_every_offer_says_who_took_it(session, floor):
     smt = floor["tasks"]["1", 10]
-    await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+    await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     offers = await outbox(session)
     assert [m["chat"] for m in offers] == [1001, 1002]
-    await assignment.claim(session, smt, floor["A2"], now=NOW)
+    await claiming.claim(session, smt, floor["A2"], now=NOW)
     after = await outbox(session, after=last_row(offers))
     assert [(m["chat"], m["method"], m["key"]) for m in after] == [
         (1002, "send", "claim.card"), (1001, "edit", "claim.offer_taken"),
@@ -355,21 +355,21 @@ async def test_the_winner_gets_the_card_and_every_offer_says_who_took_it(session
 
 async def test_assigning_an_open_task_ends_the_offers(session, floor):
     smt = floor["tasks"]["1", 10]
-    await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+    await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     mark = last_row(await outbox(session))
     await assignment.assign(session, smt, [floor["A4"]], actor=floor["S1"], now=NOW)
     edits = await outbox(session, after=mark)
     assert [(m["chat"], m["key"], m["params"]["names"]) for m in edits] == [
         (1001, "claim.offer_assigned", "工人A4"), (1002, "claim.offer_assigned", "工人A4")]
     with pytest.raises(DomainError) as refused:
-        await assignment.claim(session, smt, floor["A1"], now=NOW)
+        await claiming.claim(session, smt, floor["A1"], now=NOW)
     assert refused.value.key == "claim.closed"
 
 
 async def _claim(sessions, task_id: int, code: str) -> str:
     async with sessions() as session, session.begin():
         person = await session.scalar(select(Person).where(Person.code == code))
-        await assignment.claim(session, task_id, person, now=NOW)
+        await claiming.claim(session, task_id, person, now=NOW)
     return code
 
 
@@ -381,7 +381,7 @@ async def test_two_claims_at_the_same_moment_one_wins(tmp_path: Path):
     async with make_sessionmaker(setup)() as session:
         floor = await build(session)
         smt = floor["tasks"]["1", 10]
-        await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+        await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
         await session.commit()
     await setup.dispose()
     engines = [make_engine(url), make_engine(url)]
@@ -406,7 +406,7 @@ async def test_two_claims_at_the_same_moment_one_wins(tmp_path: Path):
 async def test_a_claim_read_before_the_other_won_still_loses(sessions, session, floor):
     """The loser's session saw the task open; the conditional UPDATE decides, not that read."""
     smt = floor["tasks"]["1", 10]
-    await assignment.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
+    await claiming.open_for_claim(session, smt, actor=floor["S1"], now=NOW)
     await session.commit()
     async with sessions() as late:
         seen = await late.get(OperationTask, smt)
@@ -415,7 +415,7 @@ async def test_a_claim_read_before_the_other_won_still_loses(sessions, session, 
         await _claim(sessions, smt, "A1")
         person = await late.scalar(select(Person).where(Person.code == "A2"))
         with pytest.raises(DomainError) as refused:
-            await assignment.claim(late, smt, person, now=NOW)
+            await claiming.claim(late, smt, person, now=NOW)
         assert refused.value.key == "claim.taken"
 
 

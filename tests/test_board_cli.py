@@ -13,10 +13,11 @@ from urllib.parse import parse_qs, urlparse
 from domain import access_tokens
 from domain.db import make_engine, make_sessionmaker
 from domain.models import utcnow
+from tests import databases
 
 
 def gongdan(tmp_path: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+    env = {**os.environ, "DATABASE_URL": databases.plain_url_for(tmp_path / "cli.db"),
            "GONGDAN_LANGUAGE": "en", **env_extra}
     for name in ("TELEGRAM_BOT_TOKEN", "GONGDAN_PUBLIC_URL", "GONGDAN_HTTP_HOST"):
         if name not in env_extra:
@@ -26,7 +27,7 @@ def gongdan(tmp_path: Path, *args: str, **env_extra: str) -> subprocess.Complete
 
 
 async def opens_the_board(tmp_path: Path, token: str) -> bool:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    engine = make_engine(databases.url_for(tmp_path / "cli.db"))
     try:
         async with make_sessionmaker(engine)() as session:
             return await access_tokens.verify(session, token, now=utcnow()) is not None

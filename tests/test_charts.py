@@ -25,6 +25,7 @@ from domain import summary
 from domain.kpis import Kpi
 from domain.notifications import Notice
 from domain.periods import Period
+from tests import databases
 
 ZONE = ZoneInfo("Asia/Shanghai")
 HOURS = [f"{h:02d}" for h in range(24)]
@@ -206,7 +207,7 @@ def test_every_summary_message_has_both_languages(lang):
 def test_the_cli_prints_the_summary_and_writes_the_chart(tmp_path, monkeypatch, capsys):
     from bot.cli import main
 
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DATABASE_URL", databases.plain_url_for(tmp_path / "cli.db"))
     monkeypatch.setenv("GONGDAN_LANGUAGE", "zh")
     chart = tmp_path / "summary.png"
     assert main(["summary", "--date", "2026-11-20", "-o", str(chart)]) == 0

@@ -14,12 +14,13 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.sample_factory import write_sample_workbook
+from tests import databases
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def gongdan(tmp_path: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+    env = {**os.environ, "DATABASE_URL": databases.plain_url_for(tmp_path / "cli.db"),
            "GONGDAN_LANGUAGE": lang}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,

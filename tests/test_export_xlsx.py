@@ -22,7 +22,7 @@ from bot import attachments, export_xlsx
 from bot.config import Settings
 from bot.export_xlsx import display_width, sheet_title, write_export
 from domain.periods import Period
-from tests import export_floor
+from tests import databases, export_floor
 from tests.export_floor import NOVEMBER, NOW, ZONE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -307,7 +307,7 @@ async def test_libreoffice_opens_it_and_computes_the_same_totals(session, floor,
 def gongdan(tmp_path: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "gongdan"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "GONGDAN_LANGUAGE": "zh",
+    env = {**os.environ, "DATABASE_URL": databases.plain_url_for(db), "GONGDAN_LANGUAGE": "zh",
            "GONGDAN_TIMEZONE": "Asia/Shanghai"}
     return subprocess.run([*command, *args], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)

@@ -10,15 +10,18 @@ from domain.models.andon import (
 from domain.models.base import Base, utcnow
 from domain.models.catalog import BomLine, Operation, Product, Routing
 from domain.models.conversation import InputDraft, InputStatus
+from domain.models.integration import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from domain.models.materials import Material, MaterialMovement, MovementKind
 from domain.models.messaging import (
     AuditEvent,
     ChatState,
     InboxUpdate,
+    OutboxChatLease,
     OutboxMessage,
     OutboxStatus,
     Priority,
     ProcessedUpdate,
+    SendBudget,
 )
 from domain.models.people import ROLE_RANK, Invite, Person, Role, WageMode
 from domain.models.planning import (
@@ -73,4 +76,5 @@ __all__ = [
     "AccessToken", "ClockEntry", "ClockSource", "WageAdjustment",
     "AssignedHow", "ChangeKind", "ChangeNotice", "DispatchLine", "DispatchPlan", "DispatchStatus",
     "LiveStatus", "Material", "MaterialMovement", "MovementKind", "PlanChange", "TaskCardMessage",
+    "DeliveryStatus", "OutboxChatLease", "SendBudget", "WebhookDelivery", "WebhookEndpoint",
 ]

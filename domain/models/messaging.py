@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base, BigId, UTCDateTime, utcnow
@@ -92,3 +92,27 @@ class AuditEvent(Base):
     entity: Mapped[str | None] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxChatLease(Base):
+    """Which bot process sends a chat's messages (several processes on PostgreSQL).
+
+    One process at a time per chat keeps the chat's order and its 1 msg/s pace; a lease that
+    runs out (its process died) is taken over by another.
+    """
+
+    __tablename__ = "outbox_chat_lease"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SendBudget(Base):
+    """Telegram's bot-wide 30 msg/s, shared by every process: one token bucket in a row."""
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)  # epoch seconds of the last refill

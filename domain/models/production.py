@@ -72,6 +72,8 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_no: Mapped[str] = mapped_column(String(64), unique=True)
+    # The ERP's own id for it (REST API: create/update are idempotent by it).
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     customer: Mapped[str] = mapped_column(String(200))
     due_date: Mapped[date] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(Integer, default=3)
@@ -84,6 +86,7 @@ class WorkOrder(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     routing_id: Mapped[int] = mapped_column(ForeignKey("routing.id"))

@@ -30,7 +30,7 @@ from domain.models import (
 from domain.payload import LabelCode
 from domain.reporting import OpenedCard
 from domain.rules import FactoryRules
-from tests import builders
+from tests import builders, databases
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 RULES = FactoryRules()
@@ -375,7 +375,7 @@ async def _claim(sessions, task_id: int, code: str) -> str:
 
 async def test_two_claims_at_the_same_moment_one_wins(tmp_path: Path):
     """Two processes' worth of engines on one SQLite file, both tapping Claim at once."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/gongdan.db"
+    url = databases.url_for(tmp_path / "gongdan.db")
     setup = make_engine(url)
     await upgrade(setup)
     async with make_sessionmaker(setup)() as session:

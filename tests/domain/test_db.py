@@ -6,6 +6,7 @@ from sqlalchemy import text
 from domain.models import Person
 
 
+@pytest.mark.sqlite_only
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(session):
     assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
     assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1

@@ -28,6 +28,9 @@ from domain.models import WorkOrder
 from domain.periods import Period
 from tests.known_answers import Answers, Line
 
+# The generator writes a SQLite file; the rules it checks run on PostgreSQL in every other test.
+pytestmark = pytest.mark.sqlite_only
+
 PARAMS = HistoryParams(workers=20, days=45, seed=2, end=date(2026, 10, 31))
 MONTH = Period.month(date(2026, 10, 1))
 WEEK = Period.week(date(2026, 10, 14))

@@ -23,7 +23,7 @@ from domain.models import (
 from domain.notifications import Notice
 from domain.reminders import Follow
 from domain.rules import FactoryRules
-from tests import builders
+from tests import builders, databases
 
 RULES = FactoryRules(timezone="Asia/Shanghai", default_language="zh")
 KIND = "test_fact"
@@ -234,7 +234,7 @@ async def test_two_sweeps_at_once_fire_each_step_once(sessions, people, tmp_path
     for n in range(20):
         await follow(sessions, f"fact:{n}")
     # A second process: its own engine on the same database file.
-    other = make_engine(f"sqlite+aiosqlite:///{tmp_path}/gongdan.db")
+    other = make_engine(databases.url_for(tmp_path / "gongdan.db"))
     try:
         others = make_sessionmaker(other)
         now = T0 + timedelta(seconds=130)  # steps 0 and 1 due: collapsed into step 1

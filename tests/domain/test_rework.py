@@ -31,6 +31,7 @@ from domain.payload import (
     parse_typed_label,
 )
 from domain.status import load_open_work_orders
+from tests import databases
 from tests.domain.qc_floor import NOW, RULES, build, button_data, chat, outbox, report, tasks
 
 RW1 = ReworkCode("RW-000001")
@@ -279,7 +280,7 @@ async def test_a_rework_card_carries_its_code(session, floor, tmp_path):
     await session.commit()  # SQLite: let the command's process write
 
     # The same from the command line, work orders and rework tasks together.
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/gongdan.db",
+    env = {**os.environ, "DATABASE_URL": databases.plain_url_for(tmp_path / "gongdan.db"),
            "GONGDAN_LANGUAGE": "en"}
     done = subprocess.run([sys.executable, "-m", "bot", "labels", "WO-000001", "rw-1", "-o",
                            str(tmp_path / "cards.pdf")], env=env, capture_output=True,

@@ -3,9 +3,12 @@ reads them back must still see all of them (streaming included)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from domain.models import Person
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_streamed_results_see_every_row(sessions):

@@ -15,7 +15,7 @@ from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
 from domain.registration import issue_invite
 from domain.rules import FactoryRules
-from tests import builders
+from tests import builders, databases
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -53,7 +53,7 @@ def _now():
 
 
 def settings_for(api: LocalBotApi, db: Path) -> Settings:
-    return Settings(token=TOKEN, api_base_url=api.url or "", database_url=f"sqlite+aiosqlite:///{db}",
+    return Settings(token=TOKEN, api_base_url=api.url or "", database_url=databases.url_for(db),
                     send_rate=1000, chat_rate=50, chat_burst=50, rules=FactoryRules())
 
 
@@ -63,7 +63,7 @@ FLOOR_PEOPLE = ({"code": "W01", "skills": "SMT"}, {"code": "W02", "skills": "THT
 
 async def seed(db: Path, quantity: int = 100, people: tuple[dict, ...] = FLOOR_PEOPLE) -> None:
     """PCB-A (SMT → THT → TEST) with WO-000001, and its people."""
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     await upgrade(engine)
     async with make_sessionmaker(engine)() as session, session.begin():
         product = await builders.product(session)

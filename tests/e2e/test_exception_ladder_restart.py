@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.botapi_server import LocalBotApi
 from domain.db import make_engine, make_sessionmaker
 from domain.models import GroupLink, LadderStep, Person, Responsibility
+from tests import databases
 from tests.e2e.conftest import seed
 from tests.e2e.test_reliability import wait_for
 from tests.e2e.test_reminders_restart import fired_steps, outbox_drained, query, start_bot
@@ -31,7 +32,7 @@ WAITING = "无人响应"  # the zh text of an exception_ack reminder
 
 async def seed_floor(db: Path) -> None:
     await seed(db, people=PEOPLE)
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     async with make_sessionmaker(engine)() as session, session.begin():
         mechanic = await session.scalar(select(Person).where(Person.code == "T01"))
         session.add(Responsibility(kind="equipment", person_id=mechanic.id))

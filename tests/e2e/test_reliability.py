@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.botapi_server import LocalBotApi
 from domain.models import OperationTask, WorkReport
+from tests import databases
 from tests.e2e.conftest import TOKEN, seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,17 +81,16 @@ async def seed_stream_floor(db: Path) -> None:
 
 def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
-           "DATABASE_URL": f"sqlite:///{db}", "GONGDAN_SEND_RATE": "2000",
+           "DATABASE_URL": databases.plain_url_for(db), "GONGDAN_SEND_RATE": "2000",
            "GONGDAN_CHAT_RATE": "200", "GONGDAN_HTTP_PORT": ""}  # no web server
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def reports_in(db: Path) -> tuple[int, int, int]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        reports = conn.execute("select count(*), count(distinct idempotency_key) "
-                               "from work_report").fetchone()
-        good = conn.execute("select good_qty from operation_task where seq = 10").fetchone()[0]
+    reports = databases.fetch(db, "select count(*), count(distinct idempotency_key) "
+                                  "from work_report")[0]
+    good = databases.fetch(db, "select good_qty from operation_task where seq = 10")[0][0]
     return reports[0], reports[1], good
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +30,7 @@ from domain.models import (
 )
 from domain.rules import FactoryRules
 from domain.task_reminders import schedule_task_reminders
+from tests import databases
 from tests.e2e.conftest import TOKEN, seed
 from tests.e2e.test_reliability import wait_for
 
@@ -46,7 +46,7 @@ OVERDUE = "已超过完工时间"  # the zh text of reminder.task_overdue
 def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
     """`python -m bot run` with a fast sweep (0.2 s), as a factory would try its ladder out."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
-           "DATABASE_URL": f"sqlite:///{db}", "GONGDAN_SEND_RATE": "2000",
+           "DATABASE_URL": databases.plain_url_for(db), "GONGDAN_SEND_RATE": "2000",
            "GONGDAN_CHAT_RATE": "200", "GONGDAN_SWEEP_SECONDS": "0.2",
            "GONGDAN_HTTP_PORT": ""}  # no web server: tests never compete for a port
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
@@ -55,7 +55,7 @@ def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
 
 async def seed_ladder(db: Path, steps: tuple[tuple[int, str], ...]) -> None:
     await seed(db, people=PEOPLE)
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     async with make_sessionmaker(engine)() as session, session.begin():
         # Only the planned end below is late, whatever today's date: the work order is due
         # far ahead (the bot follows that due date afresh when it starts).
@@ -71,7 +71,7 @@ async def seed_ladder(db: Path, steps: tuple[tuple[int, str], ...]) -> None:
 
 async def make_overdue(db: Path, in_seconds: float) -> datetime:
     """Planning sets the first task's end a moment from now: its overdue ladder starts then."""
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     end = datetime.now(UTC) + timedelta(seconds=in_seconds)
     async with make_sessionmaker(engine)() as session, session.begin():
         task = await session.scalar(select(OperationTask).where(OperationTask.seq == 10))
@@ -83,8 +83,7 @@ async def make_overdue(db: Path, in_seconds: float) -> datetime:
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return conn.execute(sql).fetchall()
+    return databases.fetch(db, sql)
 
 
 def fired_steps(db: Path) -> list[tuple[int, str, int]]:

@@ -27,7 +27,7 @@ from domain import clock
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
 from domain.models import Operation, OperationTask, PlanChange, TaskAssignee, WorkOrder
-from tests import builders
+from tests import builders, databases
 from tests.e2e.conftest import Floor, settings_for
 
 W01, S01, M01 = 7201, 7202, 7203
@@ -35,7 +35,7 @@ MONDAY = "2026-11-23T07:30:00+08:00"
 
 
 async def seed(db: Path) -> None:
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     await upgrade(engine)
     async with make_sessionmaker(engine)() as session, session.begin():
         product = await builders.product(session, "P1", operations=(("SMT", "贴片", "0.30"),))

@@ -18,6 +18,7 @@ from bot.botapi_server import LocalBotApi
 from domain import clock
 from domain.db import make_engine, make_sessionmaker
 from domain.models import GroupLink, Reminder
+from tests import databases
 from tests.e2e.conftest import Floor, seed, settings_for
 
 WORKER, MANAGER, GROUP = 8101, 8102, -100810
@@ -28,7 +29,7 @@ TITLE = "📊 日报 2026-11-20"
 
 async def seed_floor(db: Path) -> None:
     await seed(db, people=PEOPLE)
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     async with make_sessionmaker(engine)() as session, session.begin():
         session.add(GroupLink(chat_id=GROUP, purpose="management", title="管理群"))
     await engine.dispose()
@@ -54,7 +55,7 @@ def summaries(chat) -> list:
 
 
 async def reminders_of(db: Path) -> list[tuple[str, str]]:
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(databases.url_for(db))
     async with make_sessionmaker(engine)() as session:
         rows = (await session.execute(
             select(Reminder.fact_key, Reminder.status).where(Reminder.kind == "summary")

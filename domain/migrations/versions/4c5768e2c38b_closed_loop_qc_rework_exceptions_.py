@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('delay_seconds', sa.Integer(), nullable=False),
     sa.Column('target', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ladder_step')),
-    sa.UniqueConstraint('ladder', 'match', 'severity', 'step_no', name=op.f('uq_ladder_step_ladder'))
+    sa.UniqueConstraint('ladder', 'match', 'severity', 'step_no', name=op.f('uq_ladder_step_ladder_match_severity_step_no'))
     )
     op.create_table('reminder',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('start', sa.String(length=5), nullable=False),
     sa.Column('end', sa.String(length=5), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shift')),
-    sa.UniqueConstraint('name', 'team', name=op.f('uq_shift_name'))
+    sa.UniqueConstraint('name', 'team', name=op.f('uq_shift_name_team'))
     )
     op.create_table('escalation_step',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -124,7 +124,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_responsibility_person_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responsibility')),
-    sa.UniqueConstraint('kind', 'person_id', name=op.f('uq_responsibility_kind'))
+    sa.UniqueConstraint('kind', 'person_id', name=op.f('uq_responsibility_kind_person_id'))
     )
     with op.batch_alter_table('responsibility', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_responsibility_kind'), ['kind'], unique=False)

@@ -47,7 +47,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox_message.id'], name=op.f('fk_live_status_outbox_id_outbox_message')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_status')),
-    sa.UniqueConstraint('chat_id', 'team', name=op.f('uq_live_status_chat_id'))
+    sa.UniqueConstraint('chat_id', 'team', name=op.f('uq_live_status_chat_id_team'))
     )
     with op.batch_alter_table('live_status', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_status_chat_id'), ['chat_id'], unique=False)
@@ -79,7 +79,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox_message.id'], name=op.f('fk_change_notice_outbox_id_outbox_message')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_change_notice_person_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_change_notice')),
-    sa.UniqueConstraint('change_id', 'person_id', name=op.f('uq_change_notice_change_id'))
+    sa.UniqueConstraint('change_id', 'person_id', name=op.f('uq_change_notice_change_id_person_id'))
     )
     with op.batch_alter_table('change_notice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_notice_person_id'), ['person_id'], unique=False)
@@ -100,7 +100,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['plan_id'], ['dispatch_plan.id'], name=op.f('fk_dispatch_line_plan_id_dispatch_plan')),
     sa.ForeignKeyConstraint(['task_id'], ['operation_task.id'], name=op.f('fk_dispatch_line_task_id_operation_task')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dispatch_line')),
-    sa.UniqueConstraint('plan_id', 'task_id', name=op.f('uq_dispatch_line_plan_id'))
+    sa.UniqueConstraint('plan_id', 'task_id', name=op.f('uq_dispatch_line_plan_id_task_id'))
     )
     with op.batch_alter_table('dispatch_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dispatch_line_plan_id'), ['plan_id'], unique=False)

@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_bom_line_product_id_product')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bom_line')),
-    sa.UniqueConstraint('product_id', 'material_code', name=op.f('uq_bom_line_product_id'))
+    sa.UniqueConstraint('product_id', 'material_code', name=op.f('uq_bom_line_product_id_material_code'))
     )
     op.create_table('invite',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -140,7 +140,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_routing_product_id_product')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_routing')),
-    sa.UniqueConstraint('product_id', 'version', name=op.f('uq_routing_product_id'))
+    sa.UniqueConstraint('product_id', 'version', name=op.f('uq_routing_product_id_version'))
     )
     op.create_table('operation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -154,8 +154,8 @@ def upgrade() -> None:
     sa.Column('workstation', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['routing_id'], ['routing.id'], name=op.f('fk_operation_routing_id_routing')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operation')),
-    sa.UniqueConstraint('routing_id', 'code', name=op.f('uq_operation_routing_id')),
-    sa.UniqueConstraint('routing_id', 'seq', name=op.f('uq_operation_routing_id'))
+    sa.UniqueConstraint('routing_id', 'code', name=op.f('uq_operation_routing_id_code')),
+    sa.UniqueConstraint('routing_id', 'seq', name=op.f('uq_operation_routing_id_seq'))
     )
     op.create_table('work_order',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -176,7 +176,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['routing_id'], ['routing.id'], name=op.f('fk_work_order_routing_id_routing')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order')),
     sa.UniqueConstraint('code', name=op.f('uq_work_order_code')),
-    sa.UniqueConstraint('order_id', 'product_id', name=op.f('uq_work_order_order_id'))
+    sa.UniqueConstraint('order_id', 'product_id', name=op.f('uq_work_order_order_id_product_id'))
     )
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_work_order_status'), ['status'], unique=False)
@@ -197,7 +197,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['operation_id'], ['operation.id'], name=op.f('fk_operation_task_operation_id_operation')),
     sa.ForeignKeyConstraint(['work_order_id'], ['work_order.id'], name=op.f('fk_operation_task_work_order_id_work_order')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operation_task')),
-    sa.UniqueConstraint('work_order_id', 'seq', name=op.f('uq_operation_task_work_order_id'))
+    sa.UniqueConstraint('work_order_id', 'seq', name=op.f('uq_operation_task_work_order_id_seq'))
     )
     with op.batch_alter_table('operation_task', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_operation_task_work_order_id'), ['work_order_id'], unique=False)

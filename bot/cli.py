@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from domain.db import make_engine, make_sessionmaker
 from domain.errors import DomainError
 from domain.migrate import upgrade
 from domain.models.base import utcnow
+
+# Command groups that live in their own modules: each has add_commands(sub) and COMMANDS.
+_EXTENSIONS = [import_module(name) for name in ("bot.cli_api", "bot.cli_ops")]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
                                                     "2026-W47, 2026-11...")
     summary.add_argument("-o", "--output", type=Path, help="write the chart to this PNG")
     summary.add_argument("--lang", choices=["zh", "en"], help="default: GONGDAN_LANGUAGE")
+    for extension in _EXTENSIONS:
+        extension.add_commands(sub)
     return parser
 
 
@@ -107,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "summary": cmd_summary,
     }
+    for extension in _EXTENSIONS:
+        commands.update(extension.COMMANDS)
     try:
         return asyncio.run(commands[args.command](args, settings))
     except DomainError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.web import board
+from handlers.web import api, board, metrics, telegram_webhook
 from handlers.web.services import WebServices
 
 SERVICES = web.AppKey("services", WebServices)
@@ -14,6 +14,9 @@ def register(app: web.Application, services: WebServices) -> None:
     app[SERVICES] = services
     app.router.add_get("/healthz", _healthz)
     board.register(app, services)
+    api.register(app, services)
+    metrics.register(app, services)
+    telegram_webhook.register(app, services)
 
 
 async def _healthz(_request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from domain.models.integration import DeliveryStatus, WebhookDelivery, WebhookEn
 from domain.models.materials import Material, MaterialMovement, MovementKind
 from domain.models.messaging import (
     AuditEvent,
+    BotProcess,
     ChatState,
     InboxUpdate,
     OutboxChatLease,
@@ -77,4 +78,5 @@ __all__ = [
     "AssignedHow", "ChangeKind", "ChangeNotice", "DispatchLine", "DispatchPlan", "DispatchStatus",
     "LiveStatus", "Material", "MaterialMovement", "MovementKind", "PlanChange", "TaskCardMessage",
     "DeliveryStatus", "OutboxChatLease", "SendBudget", "WebhookDelivery", "WebhookEndpoint",
+    "BotProcess",
 ]

@@ -116,3 +116,14 @@ class SendBudget(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     stamp: Mapped[float] = mapped_column(Float)  # epoch seconds of the last refill
+
+
+class BotProcess(Base):
+    """A running bot process, seen by its heartbeat: the last one to stop removes the webhook."""
+
+    __tablename__ = "bot_process"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))  # polling | webhook
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,12 +35,13 @@ TOKEN = "900000:BENCH-TOKEN"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def seed(db: Path, workers: int, work_orders: int) -> list[bytes]:
-    """A product of two operations, many big work orders, many skilled workers."""
+async def seed(database: Path | str, workers: int, work_orders: int) -> list[bytes]:
+    """A product of two operations, many big work orders, many skilled workers (on a SQLite
+    file, or any database URL)."""
     from datetime import date
     from decimal import Decimal
 
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     await upgrade(engine)
     sessions = make_sessionmaker(engine)
     async with sessions() as session, session.begin():
@@ -79,12 +80,14 @@ async def seed(db: Path, workers: int, work_orders: int) -> list[bytes]:
             for i, v in enumerate(views)]
 
 
-def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
+def start_bot(api: LocalBotApi, db: Path | str, *args: str,
+              **env_extra: str) -> subprocess.Popen[bytes]:
+    """`gongdan run [args]` on a SQLite file or a database URL."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
-           "DATABASE_URL": f"sqlite:///{db}",
+           "DATABASE_URL": db if isinstance(db, str) else f"sqlite:///{db}",
            # The local server enforces no limits: measure the bot, not Telegram's caps.
-           "GONGDAN_SEND_RATE": "100000", "GONGDAN_CHAT_RATE": "1000"}
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+           "GONGDAN_SEND_RATE": "100000", "GONGDAN_CHAT_RATE": "1000", **env_extra}
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${GONGDAN_PG_PORT:-54329}"
-DATA="$PWD/var/pg-test"
+# Outside the checkout: the postgres user may not be able to enter it.
+DATA="${GONGDAN_PG_DATA:-/tmp/gongdan-pg-test}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -24,10 +25,10 @@ start)
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
     fi
     BIN="$(bin_dir)"
-    if ! as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    if ! "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
         rm -rf "$DATA"
         mkdir -p "$DATA"
-        [ "$(id -u)" = 0 ] && chown postgres: "$DATA"
+        if [ "$(id -u)" = 0 ]; then chown postgres: "$DATA"; fi
         as_owner "$BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
         # Enough connections for several bot processes and parallel tests; fsync off: a test
         # cluster is thrown away, and it makes CREATE DATABASE per test cheap.

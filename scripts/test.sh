@@ -14,5 +14,13 @@ echo "== ruff"
 .venv/bin/ruff check domain handlers scheduler bot tests bench
 echo "== import-linter (the dependency rule)"
 .venv/bin/lint-imports
-echo "== pytest"
-exec .venv/bin/python -m pytest -q "$@"
+# The whole suite runs on each engine: SQLite files, then a PostgreSQL server on loopback.
+# GONGDAN_TEST_ENGINES=sqlite (or postgres) runs one of them.
+for engine in ${GONGDAN_TEST_ENGINES:-sqlite postgres}; do
+    if [ "$engine" = postgres ]; then
+        echo "== starting PostgreSQL"
+        export GONGDAN_TEST_POSTGRES="$(bash scripts/postgres.sh start)"
+    fi
+    echo "== pytest ($engine)"
+    .venv/bin/python -m pytest -q "$@"
+done

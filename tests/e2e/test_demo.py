@@ -16,7 +16,6 @@ from domain.models import (
     ReworkTask,
     WorkOrder,
 )
-from tests import databases
 
 
 def said(transcript: list[str], prefix: str) -> list[str]:
@@ -78,7 +77,7 @@ async def test_the_demo_shows_the_closed_loop(tmp_path, capsys):
     assert summary.startswith("work reports 10 · QC inspections 3 · rework tasks 1 · "
                               "exceptions 1 (escalation steps 3) — ")
 
-    engine = make_engine(databases.url_for(db))
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")  # the demo always runs on its own SQLite file
     try:
         async with make_sessionmaker(engine)() as session:
             await check_database(session)

@@ -11,13 +11,24 @@ long until every message was delivered, the delivered rate against the 30 messag
 the busiest second, the 429s the server answered, and the messages lost or duplicated (each
 person must have exactly one). The first run uses the default pacing; the second paces twice
 as fast as Telegram allows, so the server answers 429s, which must all be retried to the end.
+The third is the first with what several processes need (chat leases, the bot-wide budget in
+the database), on SQLite: what it would cost the one process there, in CPU per message. The
+last runs three sender processes (`python -m bot.sender`) on one PostgreSQL: together they must
+stay under the cap. It needs a server:
 
-    .venv/bin/python -m bench.bench_fanout
+    GONGDAN_BENCH_POSTGRES=postgresql://postgres@127.0.0.1:54329/postgres \
+        .venv/bin/python -m bench.bench_fanout
+
+(`bash scripts/postgres.sh start` starts one and prints its URL); without it that row is
+skipped with a message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -27,9 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bench.common import table
+from bench.common import fresh_postgres, table
 from bot.botapi_server import LocalBotApi
 from bot.config import Settings
 from bot.sender import OutboxSender
@@ -41,6 +53,8 @@ from domain.models import (
     ChangeNotice,
     Operation,
     Order,
+    OutboxMessage,
+    OutboxStatus,
     Person,
     Product,
     Routing,
@@ -57,9 +71,13 @@ WORKERS_PER_TEAM = 19  # + one supervisor per team: 200 people
 FIRST_USER = 500_000
 
 
-async def seed(db: Path) -> list[int]:
+PROCESSES = 3
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def seed(url: str) -> list[int]:
     """The work order, its 190 assigned workers and 10 supervisors; their Telegram ids."""
-    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    engine = make_engine(url)
     await upgrade(engine)
     user_ids = []
     async with make_sessionmaker(engine)() as session, session.begin():
@@ -96,46 +114,100 @@ async def seed(db: Path) -> list[int]:
     return user_ids
 
 
-async def run_once(what: str, **pacing: Any) -> dict[str, Any]:
+async def announce(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+    """The plan change that tells 200 people: its notices, and how long its transaction took."""
+    started = time.perf_counter()
+    async with sessions() as session, session.begin():
+        planner = await session.scalar(select(Person).where(Person.code == "M01"))
+        version = await session.scalar(select(WorkOrder.version))
+        change = await work_order_changes.apply(
+            session, planner, Request("quantity", "WO-000001", 1200), version=version,
+            key="bench:fanout", now=now())
+        assert change is not None
+        notices = await session.scalar(select(func.count()).select_from(ChangeNotice))
+    return notices or 0, (time.perf_counter() - started) * 1000
+
+
+async def run_once(what: str, shared: bool = False, **pacing: Any) -> dict[str, Any]:
+    """One sender in this process, on SQLite."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "fanout.db"
-        user_ids = await seed(db)
-        engine = make_engine(f"sqlite+aiosqlite:///{db}")
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
+        user_ids = await seed(url)
+        engine = make_engine(url)
         sessions = make_sessionmaker(engine)
         async with LocalBotApi(TOKEN, rate_limits=True) as api:
             users = [api.user(i, f"U{i}", started=True) for i in user_ids]
-
-            started = time.perf_counter()
-            async with sessions() as session, session.begin():
-                planner = await session.scalar(select(Person).where(Person.code == "M01"))
-                version = await session.scalar(select(WorkOrder.version))
-                change = await work_order_changes.apply(
-                    session, planner, Request("quantity", "WO-000001", 1200), version=version,
-                    key="bench:fanout", now=now())
-                assert change is not None
-                notices = await session.scalar(select(func.count()).select_from(ChangeNotice))
-            announce_ms = (time.perf_counter() - started) * 1000
-
+            notices, announce_ms = await announce(sessions)
             settings = Settings(token=TOKEN, api_base_url=api.url or "", **pacing)
             bot = Bot(TOKEN, base_url=settings.bot_base_url, base_file_url=settings.bot_file_url)
             await bot.initialize()
-            sender = OutboxSender(bot, sessions, settings)
+            sender = OutboxSender(bot, sessions, settings, shared=shared)
             api.reset_stats()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await sender.drain(timeout=300)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             await bot.shutdown()
-
-            counts = Counter(len([m for m in u.messages if m.content.startswith("📢")])
-                             for u in users)
-            sent_at = sorted(r.ts for r in api.requests
-                             if r.method == "sendMessage" and r.status == 200)
-            stats = api.stats
+            result = _measured(what, api, users, notices, announce_ms, seconds)
         await engine.dispose()
+    return {**result, "cpu_ms": cpu * 1000 / max(1, result["delivered"])}
+
+
+async def run_processes(what: str, server: str) -> dict[str, Any]:
+    """PROCESSES sender processes on one PostgreSQL database, started before the change."""
+    url = await fresh_postgres(server, "gongdan_bench_fanout")
+    user_ids = await seed(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    async with LocalBotApi(TOKEN, rate_limits=True) as api:
+        users = [api.user(i, f"U{i}", started=True) for i in user_ids]
+        env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN,
+               "TELEGRAM_API_BASE_URL": api.url or ""}
+        senders = [await _start_sender(env, f"bench-{n + 1}") for n in range(PROCESSES)]
+        try:
+            notices, announce_ms = await announce(sessions)
+            started = time.perf_counter()
+            while await _pending(sessions):
+                await asyncio.sleep(0.05)
+            seconds = time.perf_counter() - started
+        finally:
+            split = [await _stop_sender(p) for p in senders]
+        result = _measured(what, api, users, notices, announce_ms, seconds)
+    await engine.dispose()
+    return {**result, "what": f"{what} (sent {' / '.join(map(str, split))})", "cpu_ms": None}
+
+
+async def _start_sender(env: dict[str, str], name: str) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.sender", name, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    assert (await process.stdout.readline()).strip() == b"ready"
+    return process
+
+
+async def _stop_sender(process: asyncio.subprocess.Process) -> int:
+    process.send_signal(signal.SIGTERM)
+    out, _ = await process.communicate()
+    return int(out.split()[-1])
+
+
+async def _pending(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    async with sessions() as session:
+        return await session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.status == OutboxStatus.pending).limit(1)) is not None
+
+
+def _measured(what: str, api: LocalBotApi, users: list[Any], notices: int, announce_ms: float,
+              seconds: float) -> dict[str, Any]:
+    counts = Counter(len([m for m in u.messages if m.content.startswith("📢")]) for u in users)
+    sent_at = sorted(r.ts for r in api.requests if r.method == "sendMessage" and r.status == 200)
     delivered = len(sent_at)
+    # Delivered rate: first to last message, so that the waking up does not count.
+    span = sent_at[-1] - sent_at[0] if delivered > 1 else 0.0
     return {"what": what, "people": len(users), "notices": notices, "announce_ms": announce_ms,
-            "delivered": delivered, "seconds": seconds, "rate": delivered / seconds,
-            "peak": _busiest_second(sent_at), "count_429": stats["count_429"],
+            "delivered": delivered, "seconds": seconds,
+            "rate": (delivered - 1) / span if span else 0.0,
+            "peak": _busiest_second(sent_at), "count_429": api.stats["count_429"],
             "lost": counts[0], "duplicated": sum(n for k, n in counts.items() if k > 1)}
 
 
@@ -150,17 +222,26 @@ def _busiest_second(stamps: list[float]) -> int:
 
 
 async def run() -> list[dict[str, Any]]:
-    return [await run_once("default pacing (30/s, 1/s per chat)"),
-            await run_once("paced at 60/s: over the cap", send_rate=60.0)]
+    rows = [await run_once("default pacing (30/s, 1/s per chat)"),
+            await run_once("paced at 60/s: over the cap", send_rate=60.0),
+            await run_once("with leases and the shared budget, SQLite", shared=True)]
+    server = os.environ.get("GONGDAN_BENCH_POSTGRES", "").strip()
+    if server:
+        rows.append(await run_processes(f"{PROCESSES} processes on PostgreSQL", server))
+    else:
+        print(f"({PROCESSES} processes on PostgreSQL: skipped, GONGDAN_BENCH_POSTGRES is not set)")
+    return rows
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(table(
         ("pacing", "people", "change tx ms", "delivered", "all delivered s", "msg/s",
-         "vs 30/s cap", "busiest second", "429 answered", "lost", "duplicated"),
+         "vs 30/s cap", "busiest second", "429 answered", "lost", "duplicated",
+         "CPU ms per message"),
         ((r["what"], r["people"], f"{r['announce_ms']:.0f}", r["delivered"],
           f"{r['seconds']:.1f}", f"{r['rate']:.1f}", f"{r['rate'] / CAP:.2f}", r["peak"],
-          r["count_429"], r["lost"], r["duplicated"]) for r in rows)))
+          r["count_429"], r["lost"], r["duplicated"],
+          "–" if r["cpu_ms"] is None else f"{r['cpu_ms']:.1f}") for r in rows)))
 
 
 def main() -> list[dict[str, Any]]:

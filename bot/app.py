@@ -1,24 +1,31 @@
-"""Composition root: the PTB Application, our inbox receiver and processor, the outbox sender,
-and the JobQueue's time-driven jobs (reminder sweep, planning ahead)."""
+"""Composition root: the PTB Application, our inbox receiver (long polling, or the webhook
+route) and processor, the outbox sender, and the JobQueue's time-driven jobs (reminder sweep,
+planning ahead)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from contextlib import suppress
+from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from telegram.ext import Application
 
 import bot.attachments_all  # noqa: F401  (registers the file builders)
+from bot import metrics
 from bot.barcode import decode_image
 from bot.board_link import board_base_url
 from bot.config import Settings
-from bot.inbox import Processor, Receiver
+from bot.i18n import render_text
+from bot.inbox import Processor, Receiver, on_error, store_updates
+from bot.processes import Heartbeat, release_webhook, set_webhook
 from bot.render import commands_for, group_commands
 from bot.sender import OutboxSender
 from bot.web import WebServer
+from bot.webhook_sender import WebhookSender
 from domain import clock
 from domain.db import make_engine, make_sessionmaker
 from domain.migrate import upgrade
@@ -42,34 +49,55 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .build()
     )
     routes.register(application)
+    application.add_error_handler(on_error)
     return application
 
 
 class GongdanBot:
     """The running bot: receive → inbox → process → outbox → send, each its own task; the
-    Application runs only its JobQueue (we feed it updates ourselves)."""
+    Application runs only its JobQueue (we feed it updates ourselves). With `webhook=True`
+    Telegram posts updates to our web server instead of us polling for them."""
 
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None,
-                 poll_timeout: int = 25) -> None:
+                 poll_timeout: int = 25, webhook: bool = False) -> None:
+        if webhook:
+            settings.check_webhook()
         self.settings = settings
+        self.webhook = webhook
         clock.set_clock(settings.clock)
         self.engine = engine or make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine, settings.rules)
         self.application = build_application(settings)
         self.sender = OutboxSender(self.application.bot, self.sessions, settings)
-        self.web_services = WebServices(self.sessions, settings.rules)
+        self.webhook_sender = WebhookSender(self.sessions, settings)
+        self.web_services = WebServices(self.sessions, settings.rules,
+                                        render=partial(render_text, zone=settings.zone),
+                                        counters=lambda: dict(metrics.COUNTS))
         self.processor = Processor(self.application, self.sessions, self._committed,
                                    default_lang=settings.language)
-        self.receiver = Receiver(self.application, self.sessions, self.processor.wake,
-                                 poll_timeout=poll_timeout)
+        self.receiver = None if webhook else Receiver(
+            self.application, self.sessions, self.processor.wake, poll_timeout=poll_timeout)
+        if webhook:
+            self.web_services.receive = self._receive
+            self.web_services.webhook_path = settings.webhook_path
+            self.web_services.webhook_secret = settings.webhook_secret
+        self.heartbeat = Heartbeat(self.sessions, settings.process_name,
+                                   "webhook" if webhook else "polling", settings.heartbeat_seconds)
+        self.web_services.live_window = self.heartbeat.live_window
         self.clockwork = Clockwork(self.sessions, settings.rules, self.sender.wake)
         self.tasks: list[asyncio.Task[None]] = []
         self.web = (WebServer(self.web_services, settings.http_host, settings.http_port)
                     if settings.http_port is not None else None)
 
+    async def _receive(self, raws: list[dict[str, Any]]) -> None:
+        """A webhook request: into the inbox (committed when this returns), then processed."""
+        await store_updates(self.sessions, raws)
+        self.processor.wake()
+
     def _committed(self) -> None:
         """An update's effects are in the database: send its messages, refresh live pages."""
         self.sender.wake()
+        self.webhook_sender.wake()
         self.web_services.pulse.notify()
 
     async def start(self) -> None:
@@ -79,7 +107,9 @@ class GongdanBot:
         self.application.bot_data["services"] = Services(
             rules=self.settings.rules, decode_image=decode_image,
             bot_username=self.settings.bot_username or me.username)
-        await self.application.bot.delete_webhook()
+        await self.heartbeat.beat(starting=True)  # before setWebhook: see bot/processes.py
+        if not self.webhook:
+            await self.application.bot.delete_webhook()
         for lang in ("zh", "en"):
             await self.application.bot.set_my_commands(
                 commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=lang)
@@ -98,13 +128,26 @@ class GongdanBot:
         loop = asyncio.get_running_loop()
         # The processor first finishes what the inbox holds from before a crash.
         self.tasks = [loop.create_task(self.sender.run(), name="outbox-sender"),
+                      loop.create_task(self.webhook_sender.run(), name="webhook-sender"),
                       loop.create_task(self.processor.run(), name="inbox-processor"),
-                      loop.create_task(self.receiver.run(), name="receiver")]
-        log.info("Gongdan bot @%s is running", me.username)
+                      loop.create_task(self.heartbeat.run(), name="heartbeat")]
+        if self.receiver is not None:
+            self.tasks.append(loop.create_task(self.receiver.run(), name="receiver"))
+        else:  # the route is listening: Telegram may post now
+            await set_webhook(self.application.bot, self.settings)
+        log.info("Gongdan bot @%s is running (%s, process %s)", me.username,
+                 "webhook" if self.webhook else "polling", self.settings.process_name)
 
     async def stop(self) -> None:
         if self.web is not None:
             await self.web.stop()
+        try:
+            if self.application.running and self.webhook:
+                await release_webhook(self.application.bot, self.heartbeat, self.settings)
+            elif self.application.running:
+                await self.heartbeat.leave()
+        except Exception:  # the database is away: our row ages out, the webhook stays set
+            log.exception("could not sign this process off")
         if self.application.running:
             await self.application.stop()  # waits for a sweep in progress to commit
         for task in self.tasks:
@@ -112,8 +155,8 @@ class GongdanBot:
         if self.tasks:
             # asyncio.wait neither raises the tasks' CancelledError nor swallows our own.
             await asyncio.wait(self.tasks, timeout=10)
-        with suppress(Exception):
-            await self.sender.flush()
+        with suppress(Exception):  # sends under way finish; its chats go to the others
+            await self.sender.stop()
         await self.application.shutdown()
         await self.engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import (
     messages_andon,
+    messages_api,
     messages_assign,
     messages_board,
     messages_changes,
@@ -396,7 +397,7 @@ CATALOG["text.bilingual"] = {"zh": "{zh}", "en": "{en}"}  # a label kept in both
 for _part in (messages_qc, messages_andon, messages_groups, messages_reminders, messages_wages,
               messages_kpis, messages_summary, messages_export, messages_board, messages_assign,
               messages_dispatch, messages_changes, messages_materials, messages_live_status,
-              messages_freeform):
+              messages_freeform, messages_api):
     CATALOG.update(_part.MESSAGES)
     for _group, _values in _part.LABELS.items():
         LABELS.setdefault(_group, {}).update(_values)

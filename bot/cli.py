@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -28,8 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongdan", description="Gongdan shop-floor assistant")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the bot (long polling)")
-    run.add_argument("--webhook", action="store_true", help="webhook mode (not available yet)")
+    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates on GONGDAN_WEBHOOK_URL instead of polling (several "
+                          "processes may share one PostgreSQL database)")
 
     demo = sub.add_parser("demo", help="simulate a shift against a local Bot API server")
     demo.add_argument("--db", default="var/demo.db", help="SQLite file for the demo (fresh)")
@@ -139,13 +142,23 @@ async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[int]
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.webhook:
-        print("webhook mode comes with the deployment work; use polling for now", file=sys.stderr)
-        return 2
     from bot.app import GongdanBot
 
     logging.getLogger().setLevel(logging.INFO)
-    await GongdanBot(settings).run_forever()
+    # Not every request and every job run: httpx would also log the token in each URL.
+    for chatty in ("httpx", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    bot = GongdanBot(settings, webhook=args.webhook)  # checks the webhook settings first
+    # SIGTERM (docker stop, systemctl stop) stops as Ctrl-C does: the process signs off, and
+    # the last webhook process removes the webhook.
+    running = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, running.cancel)  # type: ignore[union-attr]
+    try:
+        await bot.run_forever()
+    except asyncio.CancelledError:  # a signal: stopped cleanly
+        pass
     return 0
 
 
@@ -290,21 +303,14 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_board_url(args: argparse.Namespace, settings: Settings) -> int:
     from bot.board_link import board_base_url
+    from bot.cli_tokens import list_or_revoke
     from domain import access_tokens
 
     async def work(session: Any) -> int:
-        if args.list:
-            for t in await access_tokens.listing(session):
-                state = ("revoked" if t.revoked_at else
-                         "active" if t.active(utcnow()) else "expired")
-                until = t.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d") \
-                    if t.expires_at else "-"
-                print(f"{t.id}\t{state}\tuntil {until}\t{t.label or '-'}\t{t.created_by or '-'}")
-            return 0
-        if args.revoke is not None:
-            info = await access_tokens.revoke(session, args.revoke, now=utcnow())
-            print(f"revoked board link {info.id} ({info.label or '-'})")
-            return 0
+        done = await list_or_revoke(session, args, settings, purpose=access_tokens.BOARD,
+                                    noun="board link")
+        if done is not None:
+            return done
         base = board_base_url(settings, settings.http_port)
         if base is None:
             print("the web server is off: set GONGDAN_HTTP_PORT (and GONGDAN_PUBLIC_URL behind "

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from domain import clock
@@ -13,6 +16,11 @@ from domain.db import default_url
 from domain.rules import FactoryRules
 
 TELEGRAM_API = "https://api.telegram.org"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+
+
+def default_process_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"[:64]
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,6 @@ class Settings:
     chat_rate: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
-    photo_dir: str = "var/photos"
     # How often the reminder sweep looks for due steps (seconds).
     sweep_seconds: float = 2.0
     # A pinned live status message is edited at most once per this many seconds (a group at
@@ -42,6 +49,15 @@ class Settings:
     public_url: str | None = None
     # A fast clock for demos and tests (domain/clock.py): "2026-11-21T17:58:00+08:00@60".
     clock: str | None = None
+    # Webhook mode (`gongdan run --webhook`): the public URL Telegram posts to (its path is the
+    # route on our server), the secret it sends back in a header, how many requests at once.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_max_connections: int = 40
+    # This process among several on one database (its heartbeat row, its outbox leases).
+    process_name: str = field(default_factory=default_process_name)
+    # How often the process says it is alive; silent for 3 beats, it counts as gone.
+    heartbeat_seconds: float = 5.0
     rules: FactoryRules = field(default_factory=FactoryRules)
 
     @property
@@ -51,6 +67,28 @@ class Settings:
     @property
     def bot_base_url(self) -> str:
         return self.api_base_url.rstrip("/") + "/bot"
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path
+
+    def check_webhook(self) -> None:
+        """Webhook mode needs a URL with a path of its own, a secret and the web server."""
+        url = urlsplit(self.webhook_url or "")
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise SystemExit("webhook mode: set GONGDAN_WEBHOOK_URL to the public https URL "
+                             "Telegram posts to, e.g. https://bot.example.com/telegram/updates")
+        if url.path in ("", "/"):
+            raise SystemExit("GONGDAN_WEBHOOK_URL needs a path of its own (the board and the API "
+                             "share the server), e.g. https://bot.example.com/telegram/updates")
+        if not self.webhook_secret:
+            raise SystemExit("webhook mode: set GONGDAN_WEBHOOK_SECRET (1-256 characters of "
+                             "A-Z a-z 0-9 _ -); Telegram sends it with every update")
+        if not WEBHOOK_SECRET.fullmatch(self.webhook_secret):
+            raise SystemExit("GONGDAN_WEBHOOK_SECRET may only hold 1-256 characters of "
+                             "A-Z a-z 0-9 _ - (Telegram refuses others)")
+        if self.http_port is None:
+            raise SystemExit("webhook mode needs the web server: set GONGDAN_HTTP_PORT")
 
     @property
     def bot_file_url(self) -> str:
@@ -90,7 +128,6 @@ class Settings:
             bot_username=env.get("GONGDAN_BOT_USERNAME") or None,
             send_rate=float(env.get("GONGDAN_SEND_RATE", "30")),
             chat_rate=float(env.get("GONGDAN_CHAT_RATE", "1")),
-            photo_dir=env.get("GONGDAN_PHOTO_DIR", "var/photos"),
             sweep_seconds=_positive(env.get("GONGDAN_SWEEP_SECONDS", "2"),
                                     "GONGDAN_SWEEP_SECONDS"),
             live_status_seconds=_positive(env.get("GONGDAN_LIVE_STATUS_SECONDS", "10"),
@@ -99,6 +136,13 @@ class Settings:
             http_port=int(port) if port else None,
             public_url=env.get("GONGDAN_PUBLIC_URL") or None,
             clock=clock_spec,
+            webhook_url=env.get("GONGDAN_WEBHOOK_URL") or None,
+            webhook_secret=env.get("GONGDAN_WEBHOOK_SECRET") or None,
+            webhook_max_connections=_between(env.get("GONGDAN_WEBHOOK_MAX_CONNECTIONS", "40"),
+                                             1, 100, "GONGDAN_WEBHOOK_MAX_CONNECTIONS"),
+            process_name=(env.get("GONGDAN_PROCESS_NAME") or default_process_name())[:64],
+            heartbeat_seconds=_positive(env.get("GONGDAN_HEARTBEAT_SECONDS", "5"),
+                                        "GONGDAN_HEARTBEAT_SECONDS"),
             rules=rules,
         )
 
@@ -111,3 +155,9 @@ def _positive(text: str, name: str) -> float:
     if value <= 0:
         raise SystemExit(f"{name} must be a positive number of seconds, not {text!r}")
     return value
+
+
+def _between(text: str, low: int, high: int, name: str) -> int:
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise SystemExit(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return int(text)

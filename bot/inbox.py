@@ -2,10 +2,16 @@
 
 The receiver long-polls getUpdates itself and writes each raw update to the inbox table; only
 after that commit does it ask for the next batch, which is what confirms the previous one to
-Telegram. The processor feeds stored updates to the PTB Application, one transaction per update:
-the handler's effects, its outbox messages and the update's idempotency key commit together. On
-start it finishes whatever the inbox still holds, so `kill -9` at any point loses nothing and
-applies nothing twice.
+Telegram. (In webhook mode the route handlers/web/telegram_webhook.py stores them the same way
+and answers 200 after the commit.) The processor feeds stored updates to the PTB Application,
+one transaction per update: the handler's effects, its outbox messages and the update's
+idempotency key commit together. On start it finishes whatever the inbox still holds, so
+`kill -9` at any point loses nothing and applies nothing twice.
+
+Several processes share one inbox (webhook mode on PostgreSQL): each scans it, and an update is
+claimed inside its processing transaction (`FOR UPDATE SKIP LOCKED`). Not got means applied
+already (go on) or held by another process right now: this chat's lane stops there, so a chat's
+updates still apply one after another, in order. SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,10 +31,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, CallbackContext
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import render_text
+from bot.metrics import count
 from bot.pacing import nap, retry_seconds
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.models.base import utcnow
@@ -42,6 +50,8 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.get_updates'", catego
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_ATTEMPTS = 5
+# A chat whose update failed, or is held by another process, is looked at again after this.
+LANE_REST = 0.2
 
 
 def chat_of(raw: dict[str, Any]) -> int | None:
@@ -163,25 +173,33 @@ class Processor:
         async with slots:
             for update_id, payload in updates:
                 if not await self.process(update_id, payload):
-                    # Keep the chat's order: later updates wait for this one's retry.
-                    await asyncio.sleep(0.2)
-                    return
+                    break
+            else:
+                return
+        # Keep the chat's order: its later updates wait until this one went through.
+        await asyncio.sleep(LANE_REST)
 
     async def process(self, update_id: int, payload: str) -> bool:
-        """Apply one stored update; False when it failed and will be retried."""
+        """Apply one stored update; False when it failed (to be retried) or another process
+        holds it right now."""
         key = f"u:{update_id}"
-        for _ in range(5):
+        for attempt in range(5):
             try:
                 outcome = await self._apply(update_id, key, payload)
                 break
             except ConcurrentChange:
-                continue  # somebody changed the task meanwhile: read again and re-apply
+                # Somebody changed the task meanwhile: read again and re-apply, after a random
+                # pause, so that the losers of one race do not all meet again in the next.
+                await asyncio.sleep(random.uniform(0, 0.02 * 2 ** attempt))
         else:
             outcome = _FAILED
-        if outcome is _FAILED:
+        if outcome is _FAILED or outcome is _HELD:
             return False
+        if outcome is _DONE:
+            return True
         if outcome is not None:
             await self._answer_callback(*outcome)
+        count("updates_handled")
         self.on_committed()
         return True
 
@@ -193,6 +211,9 @@ class Processor:
             token = current_scope.set(scope)
             try:
                 async with session.begin():
+                    claim = await _claim(session, update_id)
+                    if claim is not None:
+                        return claim  # applied already, or another process is at it
                     await self.application.process_update(update)
                     if scope.failure is not None:
                         raise scope.failure
@@ -204,7 +225,7 @@ class Processor:
                         raise _AlreadyApplied
                     session.add(ProcessedUpdate(key=key, processed_at=now))
             except _AlreadyApplied:
-                return None
+                return _DONE
             except ConcurrentChange:
                 raise
             except Exception as error:
@@ -252,6 +273,29 @@ class _AlreadyApplied(Exception):
 
 
 _FAILED = object()
+_DONE = object()  # applied already (by us before, or by another process)
+_HELD = object()  # another process is applying it right now
+
+
+async def _claim(session: AsyncSession, update_id: int) -> object | None:
+    """Lock the update's row for this transaction: None when it is ours to apply, else _DONE
+    or _HELD. (SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE already holds every row.)"""
+    row = (await session.execute(
+        select(InboxUpdate.processed_at).where(InboxUpdate.update_id == update_id)
+        .with_for_update(skip_locked=True))).first()
+    if row is None:
+        return _HELD
+    return _DONE if row.processed_at is not None else None
+
+
+async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """PTB's error handler. A handler's exception is the processor's business: it rolls the
+    update back and retries it (a concurrent change) or logs it (handled in `_failed`); other
+    errors (a job's) are logged here."""
+    scope = current_scope.get(None)
+    if update is not None and scope is not None and scope.failure is context.error:
+        return
+    log.error("unhandled error", exc_info=context.error)
 
 
 def update_inbox(update_id: int, **values: Any) -> Any:

@@ -12,6 +12,10 @@ earlier outbox row waits until that row was sent, then edits the message it sent
 when it is a photo); when that row failed, or its message is gone or too old to edit, the
 notice is sent as a new message, which later edits of that row then follow.
 
+Several processes on one PostgreSQL drain one outbox together: each sends only to the chats
+whose lease it holds (bot/outbox_leases.py), and all take from one bot-wide budget
+(bot/send_budget.py). SQLite's single process keeps both limits in itself.
+
 A payload with `"pin": true` has its message pinned silently once sent (an edit's only when it
 had to become a new message: the pinned live status stays pinned). A row of method "unpin"
 unpins the message its `edit_outbox_id` row showed. A refused pin (the bot may not pin in that
@@ -23,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -33,10 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommandScopeChat, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot import attachments
+from bot import attachments, metrics, outbox_leases
 from bot.config import Settings
-from bot.pacing import Pacer, nap, retry_seconds
+from bot.pacing import Budget, Grant, LocalBudget, Pacer, nap, retry_seconds
+from bot.processes import wall_clock
 from bot.render import Rendered, as_caption, caption_head, commands_for, edited_caption, render
+from bot.send_budget import SharedBudget
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 from domain.models.base import utcnow
 
@@ -44,6 +52,9 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 32
 MAX_ATTEMPTS = 25
+# Chats a process leases per pump beyond those it can send to now: enough to keep its share of
+# the budget busy, few enough that the other processes get chats too.
+NEW_LEASES = 4
 
 
 @dataclass
@@ -69,13 +80,22 @@ class EditTarget:
 
 
 class OutboxSender:
+    """`shared`: other processes drain the same outbox (chat leases, one budget in the
+    database); by default on PostgreSQL, not on SQLite."""
+
     def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession],
-                 settings: Settings) -> None:
+                 settings: Settings, *, name: str | None = None, shared: bool | None = None,
+                 lease: timedelta = outbox_leases.LEASE) -> None:
         self.bot = bot
         self.sessions = sessions
         self.settings = settings
-        self.pacer = Pacer(settings.send_rate, settings.chat_rate, settings.chat_burst,
-                           settings.group_per_minute)
+        self.name = (name or settings.process_name)[:64]
+        self.shared = _dialect(sessions) == "postgresql" if shared is None else shared
+        self.lease = lease
+        self.held: set[int] = set()  # the chats whose lease this process holds
+        self.pacer = Pacer(settings.chat_rate, settings.chat_burst, settings.group_per_minute)
+        self.budget: Budget = (SharedBudget(sessions, settings.send_rate) if self.shared
+                               else LocalBudget(settings.send_rate))
         self.wakeup = asyncio.Event()
         self.in_flight: set[int] = set()
         self.busy_chats: set[int] = set()
@@ -83,6 +103,7 @@ class OutboxSender:
         # Sent (or given up) but not yet written back: never pick these up again meanwhile.
         self.unflushed: set[int] = set()
         self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.deliveries: set[asyncio.Task[None]] = set()
         self.sent_count = 0
 
     def wake(self) -> None:
@@ -91,9 +112,24 @@ class OutboxSender:
     async def run(self) -> None:
         while True:
             self.wakeup.clear()
-            delay = await self.pump()
-            await self.flush()
+            try:
+                # Results first: each send wakes us, so a kill loses as few as can be.
+                await self.flush()
+                delay = await self.pump()
+            except Exception:  # the database away for a moment: nothing is lost, try again
+                log.exception("outbox sender: trying again in a second")
+                delay = 1.0
             await nap(self.wakeup, min(delay, 1.0))
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """A clean stop: let the sends under way finish, write their results back, and hand
+        this process's chats over to the others."""
+        if self.deliveries:
+            await asyncio.wait(self.deliveries, timeout=timeout)
+        await self.flush()
+        if self.shared:
+            async with self.sessions() as session, session.begin():
+                await outbox_leases.release(session, self.name, wall_clock())
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Send everything that is due now (used by the CLI and tests)."""
@@ -116,22 +152,22 @@ class OutboxSender:
     async def pump(self) -> float:
         """Start sends for every chat that may send now; return seconds until the next could."""
         now = utcnow()
+        wall = wall_clock()  # leases last real seconds, whatever the business clock's pace
+        # Not only the due rows: a chat whose first message waits for a retry waits whole.
+        query = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
+                 .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1000))
+        if self.shared:
+            query = query.where(outbox_leases.not_leased_by_others(self.name, wall))
         async with self.sessions() as session:
-            # Not only the due rows: a chat whose first message waits for a retry waits whole.
-            rows = (await session.execute(
-                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
-                .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1000))).scalars().all()
+            rows = (await session.execute(query)).scalars().all()
             states = {s.chat_id: s for s in (await session.execute(select(ChatState))).scalars()}
             targets = await self._edit_targets(session, rows)
+        heads = self._chat_heads(rows, targets)
+        if self.shared:
+            heads = await self._leased(heads, now, wall)
         next_delay = 1.0
-        seen: set[int] = set()
-        for row in rows:
-            if row.id in self.in_flight or row.id in self.unflushed or row.chat_id in seen:
-                continue
-            target = targets.get(row.id)
-            if target is _WAIT:
-                continue  # its message is not sent yet; the chat's other rows go on meanwhile
-            seen.add(row.chat_id)  # one at a time per chat keeps the chat's order
+        ready: list[tuple[OutboxMessage, int]] = []
+        for row in heads:
             if row.chat_id in self.busy_chats:
                 continue
             if row.next_attempt_at > now:
@@ -146,11 +182,49 @@ class OutboxSender:
             if wait > 0:
                 next_delay = min(next_delay, wait)
                 continue
-            self.pacer.take(chat_id)
-            self.in_flight.add(row.id)
-            self.busy_chats.add(row.chat_id)
-            asyncio.get_running_loop().create_task(self._deliver(row, chat_id, target))
+            ready.append((row, chat_id))
+        grant = await self.budget.take(len(ready)) if ready else Grant(0)
+        for row, chat_id in ready[:grant.count]:
+            self._start(row, chat_id, targets.get(row.id))
+        if grant.count < len(ready):
+            next_delay = min(next_delay, grant.wait)
         return next_delay if rows else 1.0
+
+    def _chat_heads(self, rows: Sequence[OutboxMessage],
+                    targets: dict[int, Any]) -> list[OutboxMessage]:
+        """Each chat's next row, in the order to send them: one at a time per chat keeps the
+        chat's order."""
+        seen: set[int] = set()
+        heads = []
+        for row in rows:
+            if row.id in self.in_flight or row.id in self.unflushed or row.chat_id in seen:
+                continue
+            if targets.get(row.id) is _WAIT:
+                continue  # its message is not sent yet; the chat's other rows go on meanwhile
+            seen.add(row.chat_id)
+            heads.append(row)
+        return heads
+
+    async def _leased(self, heads: list[OutboxMessage], now: datetime,
+                      wall: datetime) -> list[OutboxMessage]:
+        """The heads of the chats this process holds: the leases it has, renewed while it has
+        work for them, and a few more when it has too little to send now."""
+        due = [r.chat_id for r in heads if r.next_attempt_at <= now
+               and r.chat_id not in self.busy_chats]
+        held_due = sum(1 for chat_id in due if chat_id in self.held)
+        new = [chat_id for chat_id in due if chat_id not in self.held][:NEW_LEASES - held_due]
+        wanted = (({r.chat_id for r in heads} | self.busy_chats) & self.held) | set(new)
+        async with self.sessions() as session, session.begin():
+            self.held = await outbox_leases.acquire(session, wanted, self.name, wall, self.lease)
+        return [r for r in heads if r.chat_id in self.held]
+
+    def _start(self, row: OutboxMessage, chat_id: int, target: EditTarget | None) -> None:
+        self.pacer.take(chat_id)
+        self.in_flight.add(row.id)
+        self.busy_chats.add(row.chat_id)
+        task = asyncio.get_running_loop().create_task(self._deliver(row, chat_id, target))
+        self.deliveries.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self.deliveries.discard)
 
     async def _edit_targets(self, session: AsyncSession,
                             rows: Sequence[OutboxMessage]) -> dict[int, Any]:
@@ -187,6 +261,7 @@ class OutboxSender:
         self.busy_chats.discard(row.chat_id)
         if outcome.status == OutboxStatus.sent:
             self.sent_count += 1
+            metrics.count("sent")
         if outcome.retry_in:
             self.pacer.pause(chat_id, outcome.retry_in)
         self.wake()
@@ -220,6 +295,7 @@ class OutboxSender:
                 await self._pin(chat_id, message_id, payload)
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
+            metrics.count("sender_429")
             return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after))
         except ChatMigrated as error:
             return Outcome(row.id, None, error="migrated",
@@ -359,11 +435,12 @@ class OutboxSender:
         if not self.results:
             return
         results, self.results = self.results, []
-        now = utcnow()
         try:
-            await self._write_back(results, now)
-        finally:
-            self.unflushed.difference_update(o.row_id for o in results)
+            await self._write_back(results, utcnow())
+        except BaseException:
+            self.results[:0] = results  # written next time: a database hiccup sends nothing twice
+            raise
+        self.unflushed.difference_update(o.row_id for o in results)
 
     async def _write_back(self, results: list[Outcome], now: datetime) -> None:
         async with self.sessions() as session, session.begin():
@@ -405,6 +482,39 @@ class OutboxSender:
                 setattr(state, name, value)
 
 
+async def send_alone(name: str | None = None) -> int:
+    """A process that only drains the outbox (`python -m bot.sender [NAME]`, for tests and
+    benchmarks of several senders): says "ready", sends until SIGTERM or SIGINT, then stops
+    cleanly; returns how many messages it sent."""
+    import bot.attachments_all  # noqa: F401  (registers the file builders)
+    from domain.db import make_engine, make_sessionmaker
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    bot = Bot(settings.token or "", base_url=settings.bot_base_url,
+              base_file_url=settings.bot_file_url)
+    await bot.initialize()
+    sender = OutboxSender(bot, make_sessionmaker(engine, settings.rules), settings, name=name)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    task = loop.create_task(sender.run())
+    print("ready", flush=True)
+    await stopping.wait()
+    task.cancel()
+    await asyncio.wait([task])
+    await sender.stop()
+    await bot.shutdown()
+    await engine.dispose()
+    return sender.sent_count
+
+
+def _dialect(sessions: async_sessionmaker[AsyncSession]) -> str:
+    bind = sessions.kw.get("bind")
+    return bind.dialect.name if bind is not None else "sqlite"
+
+
 _WAIT = object()  # an edit whose message has not been sent yet
 _TARGETED = ("edit", "unpin")  # methods acting on the message an earlier row sent
 
@@ -412,3 +522,7 @@ _TARGETED = ("edit", "unpin")  # methods acting on the message an earlier row se
 def _gone(error: BadRequest) -> bool:
     """The chat itself is gone: retrying as another kind of message will not help."""
     return "chat not found" in str(error).lower()
+
+
+if __name__ == "__main__":
+    print(asyncio.run(send_alone(sys.argv[1] if len(sys.argv) > 1 else None)), flush=True)

@@ -1,4 +1,5 @@
-"""The bot's aiohttp server: the shop-floor board today (the webhook and the API later)."""
+"""The bot's aiohttp server: the shop-floor board, the REST API, /healthz and /metrics, and in
+webhook mode Telegram's webhook (handlers/web/routes.py lists them)."""
 
 from __future__ import annotations
 

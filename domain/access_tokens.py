@@ -1,4 +1,5 @@
-"""Tokens that open a read-only page (the shop-floor board) without a login.
+"""Tokens that open a read-only page (the shop-floor board) without a login, and the ERP's
+REST API (purpose "api", sent as `Authorization: Bearer <token>`).
 
 The token itself is shown once, when issued (in a URL for the TV); only its SHA-256 hash is
 stored, so a copy of the database opens nothing. A token is valid until it expires or is
@@ -22,6 +23,7 @@ from domain.errors import DomainError
 from domain.models import AccessToken, Person
 
 BOARD = "board"
+API = "api"  # the ERP's REST API (handlers/web/api)
 DEFAULT_DAYS = 365
 MAX_DAYS = 3650
 BOARD_PATH = "/board"
@@ -95,10 +97,11 @@ async def verify(session: AsyncSession, token: str | None, *, now: datetime,
 
 
 async def revoke(session: AsyncSession, token_id: int, *, now: datetime,
-                 actor: Person | None = None) -> TokenInfo:
-    """Revoke once (conditional, so two revokes record one)."""
+                 actor: Person | None = None, purpose: str | None = None) -> TokenInfo:
+    """Revoke once (conditional, so two revokes record one); with `purpose`, only a token of
+    that purpose (an API token's number never revokes a board link)."""
     row = await session.get(AccessToken, token_id)
-    if row is None:
+    if row is None or (purpose is not None and row.purpose != purpose):
         raise DomainError("board.token_unknown", id=token_id)
     done = await session.execute(
         update(AccessToken).where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))

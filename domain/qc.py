@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit, conversation, reminders
+from domain import audit, conversation, reminders, webhooks
 from domain import rework as rework_tasks
 from domain.defects import match_reason, reason_label
 from domain.errors import DomainError
@@ -291,6 +291,8 @@ async def decide(session: AsyncSession, person: Person, inspection_id: int, *, p
                  entity_id=inspection.id, passed=passed, rework=rework, scrap=scrap,
                  reason=reason, rework_task=created.code if created else None,
                  photo=bool(photo_file_id))
+    await webhooks.qc_decided(session, inspection)
+    await webhooks.report_accepted(session, report)
 
     facts = await _facts(session, inspection)
     decision = Decision(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import live_status, materials, partial_flow, progress
+from domain import live_status, materials, partial_flow, progress, webhooks
 from domain.errors import DomainError
 from domain.models import OperationTask, TaskStatus, WorkOrder
 
@@ -90,3 +90,4 @@ async def apply(session: AsyncSession, work_order: WorkOrder, task: OperationTas
                 and following.ready_notified_at is None):
             await partial_flow.first_pieces_arrived(session, work_order, following, now)
     await live_status.touch(session, work_order, now)
+    await webhooks.work_order_done(session, work_order)

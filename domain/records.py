@@ -212,33 +212,44 @@ Row = TypeVar("Row")
 
 
 async def _pages(session: AsyncSession, query: Select[Any], make: Callable[..., Row],
-                 batch: int, after: Callable[[Row], Any]) -> AsyncIterator[list[Row]]:
+                 batch: int, after: Callable[[Any], Any], key: Callable[[Row], Any],
+                 start: Any = None) -> AsyncIterator[list[Row]]:
     """The query's rows in pages of `batch`, each page asking for the rows after the last one
     (keyset paging): memory stays one page whatever the driver buffers, and each page is an
-    index range. `after(row)` gives the WHERE clause of the rows after `row`; the query must be
-    ordered by the same key."""
-    page = query
+    index range. `after(k)` gives the WHERE clause of the rows after the one whose `key(row)`
+    is k; the query must be ordered by the same key. `start`: such a key to resume after (the
+    API's cursor)."""
+    page = query if start is None else query.where(after(start))
     while True:
         rows = [make(*row) for row in (await session.execute(page.limit(batch))).all()]
         if rows:
             yield rows
         if len(rows) < batch:
             return
-        page = query.where(after(rows[-1]))
+        page = query.where(after(key(rows[-1])))
 
 
-def _after_time(column: Any, id_column: Any) -> Callable[[Any], Any]:
+def _after_time(column: Any, id_column: Any) -> Callable[[tuple[datetime, int]], Any]:
     """After (time, id): written so that the time's index still bounds the range."""
-    def after(row: Any) -> Any:
-        at, row_id = row.at_key
+    def after(at_key: tuple[datetime, int]) -> Any:
+        at, row_id = at_key
         return and_(column >= at, or_(column > at, id_column > row_id))
     return after
 
 
+def _at_key(row: Any) -> tuple[datetime, int]:
+    return row.at_key
+
+
+def _id(row: Any) -> int:
+    return row.id
+
+
 async def reports(session: AsyncSession, period: Period, zone: ZoneInfo, *,
-                  team: str | None = None,
-                  batch: int = BATCH) -> AsyncIterator[list[ReportRecord]]:
-    """Every report made in the period (voided and rejected ones too: they are the record)."""
+                  team: str | None = None, batch: int = BATCH,
+                  after: tuple[datetime, int] | None = None) -> AsyncIterator[list[ReportRecord]]:
+    """Every report made in the period (voided and rejected ones too: they are the record);
+    `after`: only those after this (reported_at, id)."""
     start, end = period.bounds(zone)
     rework = aliased(ReworkTask)
     query = (
@@ -259,15 +270,16 @@ async def reports(session: AsyncSession, period: Period, zone: ZoneInfo, *,
     if team is not None:
         query = query.where(in_team(Person.team, team))
     async for rows in _pages(session, query, ReportRecord, batch,
-                             _after_time(WorkReport.reported_at, WorkReport.id)):
+                             _after_time(WorkReport.reported_at, WorkReport.id), _at_key, after):
         yield rows
 
 
 async def inspections(session: AsyncSession, period: Period, zone: ZoneInfo, *,
-                      team: str | None = None,
-                      batch: int = BATCH) -> AsyncIterator[list[InspectionRecord]]:
+                      team: str | None = None, batch: int = BATCH,
+                      after: int | None = None) -> AsyncIterator[list[InspectionRecord]]:
     """Inspections decided in the period, and those still pending that were asked for in it:
-    each one is listed in one period only. In the order they were asked for."""
+    each one is listed in one period only. In the order they were asked for (`after`: only
+    those after this id)."""
     start, end = period.bounds(zone)
     worker, inspector = aliased(Person), aliased(Person)
     reinspected, created = aliased(ReworkTask), aliased(ReworkTask)
@@ -293,7 +305,7 @@ async def inspections(session: AsyncSession, period: Period, zone: ZoneInfo, *,
     if team is not None:
         query = query.where(in_team(worker.team, team))
     async for rows in _pages(session, query, InspectionRecord, batch,
-                             lambda last: QCInspection.id > last.id):
+                             lambda last_id: QCInspection.id > last_id, _id, after):
         yield rows
 
 
@@ -321,14 +333,15 @@ async def rework_tasks(session: AsyncSession, period: Period, zone: ZoneInfo, *,
     if team is not None:
         query = query.where(or_(in_team(caused.team, team), in_team(assignee.team, team)))
     async for rows in _pages(session, query, ReworkRecord, batch,
-                             lambda last: ReworkTask.id > last.id):
+                             lambda last_id: ReworkTask.id > last_id, _id):
         yield rows
 
 
 async def exceptions(session: AsyncSession, period: Period, zone: ZoneInfo, *,
-                     batch: int = BATCH) -> AsyncIterator[list[ExceptionRecord]]:
+                     batch: int = BATCH, after: tuple[datetime, int] | None = None,
+                     ) -> AsyncIterator[list[ExceptionRecord]]:
     """Exceptions reported in the period (with their state now). Factory-wide: a stopped line
-    concerns every team."""
+    concerns every team. `after`: only those after this (reported_at, id)."""
     start, end = period.bounds(zone)
     reporter, acknowledger, resolver = aliased(Person), aliased(Person), aliased(Person)
     query = (
@@ -348,7 +361,8 @@ async def exceptions(session: AsyncSession, period: Period, zone: ZoneInfo, *,
         .where(FloorException.reported_at >= start, FloorException.reported_at < end)
         .order_by(FloorException.reported_at, FloorException.id))
     async for rows in _pages(session, query, ExceptionRecord, batch,
-                             _after_time(FloorException.reported_at, FloorException.id)):
+                             _after_time(FloorException.reported_at, FloorException.id), _at_key,
+                             after):
         yield rows
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit, qc, rework
+from domain import audit, qc, rework, webhooks
 from domain.defects import match_reason, reason_label
 from domain.errors import DomainError
 from domain.factory_settings import Reason, load_settings
@@ -463,6 +463,7 @@ async def _record(
     audit.record(session, "report.recorded", actor_person_id=person.id, entity="work_report",
                  entity_id=report.id, task=task.id, good=good, scrap=scrap, reason=stored_reason,
                  held=held, rework_task=rework_task.code if rework_task else None)
+    await webhooks.report_accepted(session, report)
     if held:
         await qc.hold(session, report, task, rework_task=rework_task, now=now, rules=rules)
     return Recorded(

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import audit, changes, live_status, progress, task_reminders
+from domain import audit, changes, live_status, progress, task_reminders, webhooks
 from domain.changes import Line
 from domain.errors import DomainError
 from domain.flow import processed
@@ -262,6 +262,7 @@ async def _change(session: AsyncSession, work_order: WorkOrder, tasks: list[Oper
         await _set(session, work_order, (WorkOrderStatus.on_hold,), version, status=back)
         if back != WorkOrderStatus.draft:
             progress.refresh(work_order, tasks, now)  # released or in progress, as reported
+            await webhooks.work_order_done(session, work_order)  # done while it was held
     elif kind == ChangeKind.cancel:
         if status not in OPEN_WORK_ORDER:
             raise DomainError("change.cannot_cancel", work_order=code, status=status)
@@ -306,6 +307,7 @@ async def _replan(session: AsyncSession, work_order: WorkOrder, tasks: list[Oper
         set_committed_value(task, "version", task.version + 1)
     progress.refresh(work_order, tasks, now)
     await live_status.touch(session, work_order, now)
+    await webhooks.work_order_done(session, work_order)
 
 
 async def _held_from(session: AsyncSession, work_order: WorkOrder) -> str:

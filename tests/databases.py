@@ -9,6 +9,7 @@ dropped when the test ends.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import os
 import threading
@@ -19,7 +20,8 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 
 POSTGRES = os.environ.get("GONGDAN_TEST_POSTGRES", "").strip()
-TEMPLATE = "gongdan_template"
+# One template per test run: runs side by side do not pull each other's template away.
+TEMPLATE = f"gongdan_template_{os.getpid()}"
 
 T = TypeVar("T")
 _created: list[str] = []
@@ -85,6 +87,7 @@ def _create(name: str) -> Awaitable[None]:
         if not _template_ready:
             await _make_template()
             _template_ready = True
+            atexit.register(_drop_template)
         await _admin_async([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                             f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'])
     return run()
@@ -101,6 +104,10 @@ async def _make_template() -> None:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+def _drop_template() -> None:
+    _in_thread(lambda: _admin([f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"]))
 
 
 def _admin(statements: list[str]) -> Awaitable[None]:

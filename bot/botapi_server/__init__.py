@@ -15,6 +15,10 @@ in-process by tests, the demo and the benchmarks::
         cid = await li.press("确认")              # inline button by text or callback_data
         assert (await li.wait_answer(cid)).text == "已确认"
 
+After setWebhook the updates are POSTed to the bot instead (webhook.py: the secret header,
+retries with backoff, max_connections, one chat at a time; http:// only to loopback), and
+``duplicate_webhook_deliveries(every=N)`` makes it deliver some twice.
+
 Standalone: ``python -m bot.botapi_server --port 8081 --token TOKEN [--console]``.
 """
 

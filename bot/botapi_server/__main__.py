@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"accepted bot token (repeatable; default {DEFAULT_TOKEN})")
     parser.add_argument("--username", default="gongdan_demo_bot", help="bot username")
     parser.add_argument("--rate-limits", action="store_true", help="enforce flood limits")
+    parser.add_argument("--duplicate-every", type=int, default=0, metavar="N",
+                        help="POST every Nth update the webhook accepted once more")
     parser.add_argument("--console", action=argparse.BooleanOptionalAction, default=None,
                         help="read user actions from stdin (default: when stdin is a tty)")
     args = parser.parse_args(argv)
@@ -27,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         asyncio.run(serve_forever(args.port, args.host, args.token or DEFAULT_TOKEN,
                                   console=console, bot_username=args.username,
-                                  rate_limits=args.rate_limits))
+                                  rate_limits=args.rate_limits,
+                                  duplicate_every=args.duplicate_every))
     except KeyboardInterrupt:
         pass
 

@@ -1,4 +1,5 @@
-"""Fault injection for tests: failing, rate-limited or hanging Bot API calls."""
+"""Fault injection for tests: failing, rate-limited or hanging Bot API calls, and webhook
+updates delivered twice."""
 
 from __future__ import annotations
 
@@ -47,7 +48,28 @@ class RequestRecord:
 
 class FaultInjector:
     faults: list[Fault]
+    stats: dict[str, Any]
     _closing: asyncio.Event
+    duplicate_every: int = 0
+    _accepted: int = 0
+    _duplicated: set[int]
+
+    # ------------------------------------------------------------------ duplicates
+    def duplicate_webhook_deliveries(self, every: int = 1) -> None:
+        """POST every ``every``th update the webhook accepted once more, as Telegram does when
+        it missed the answer (0: never). The same update is never duplicated twice."""
+        self.duplicate_every, self._accepted, self._duplicated = max(every, 0), 0, set()
+
+    def take_duplicate(self, update_id: int) -> bool:
+        """Called for each accepted delivery: should this update go out once more?"""
+        if not self.duplicate_every or update_id in self._duplicated:
+            return False
+        self._accepted += 1
+        if self._accepted % self.duplicate_every:
+            return False
+        self._duplicated.add(update_id)
+        self.stats["updates_duplicated"] += 1
+        return True
 
     # ------------------------------------------------------------------ faults
     def inject(self, method: str | None = None, status: int | str = 500, times: int | None = 1,

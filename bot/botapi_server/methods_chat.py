@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import bad_request
 from .methods_common import chat_for_send, lookup_chat, member_json, method
 from .params import Params
+from .webhook import allowed_url
 
 if TYPE_CHECKING:
     from .server import LocalBotApi
@@ -41,23 +42,34 @@ def _drop_pending(server: LocalBotApi, p: Params) -> None:
         queue.wake()
 
 
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 @method("setWebhook")
-def set_webhook(server: LocalBotApi, p: Params) -> bool:
+async def set_webhook(server: LocalBotApi, p: Params) -> bool:
     url = p.str("url") or ""
-    if url and not url.startswith("https://"):
+    if url and not allowed_url(url):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    server.webhook = {"url": url, "secret_token": p.str("secret_token"),
-                      "max_connections": p.int("max_connections", 40)}
+    secret = p.str("secret_token") or None
+    if secret is not None and not _SECRET_RE.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = p.int("max_connections", 40) or 40
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
     allowed = p.json("allowed_updates")
     if allowed is not None:
         server.updates.allowed = list(allowed)
     _drop_pending(server, p)
+    if url:
+        await server.start_webhook(url, secret, max_connections)
+    else:  # an empty URL removes the webhook, as deleteWebhook does
+        await server.stop_webhook()
     return True
 
 
 @method("deleteWebhook")
-def delete_webhook(server: LocalBotApi, p: Params) -> bool:
-    server.webhook = {"url": ""}
+async def delete_webhook(server: LocalBotApi, p: Params) -> bool:
+    await server.stop_webhook()
     _drop_pending(server, p)
     return True
 
@@ -68,6 +80,9 @@ def get_webhook_info(server: LocalBotApi, p: Params) -> dict[str, Any]:
                            "pending_update_count": len(server.updates.pending())}
     if server.webhook.get("url"):
         out["max_connections"] = server.webhook.get("max_connections") or 40
+        for key in ("last_error_date", "last_error_message"):
+            if key in server.webhook:
+                out[key] = server.webhook[key]
     if server.updates.allowed:
         out["allowed_updates"] = server.updates.allowed
     return out

@@ -23,6 +23,7 @@ from .models import CallbackRec, ChatState, SimEvent
 from .params import Params, read_params
 from .ratelimit import RateLimiter, RateLimits
 from .updates import UpdateQueue
+from .webhook import WebhookDeliverer
 
 if TYPE_CHECKING:
     from .sim import SimGroup, SimUser
@@ -35,7 +36,8 @@ def _new_stats() -> dict[str, Any]:
     return {"calls": Counter(), "count_429": 0, "count_429_injected": 0,
             "count_429_by_scope": Counter(), "errors": Counter(), "injected": 0,
             "updates_pushed": 0, "updates_delivered": 0, "updates_redelivered": 0,
-            "updates_confirmed": 0, "messages_sent": 0, "polls_stalled": 0}
+            "updates_confirmed": 0, "messages_sent": 0, "polls_stalled": 0,
+            "webhook_errors": 0, "updates_duplicated": 0}
 
 
 class LocalBotApi(FaultInjector):
@@ -54,6 +56,9 @@ class LocalBotApi(FaultInjector):
         photo_max_side: int = 1280,
         privacy_mode: bool = True,
         request_log_size: int = 10_000,
+        webhook_timeout: float = 10.0,
+        webhook_retry_seconds: float = 0.2,
+        webhook_retry_max: float = 5.0,
     ):
         self.tokens = [token] if isinstance(token, str) else list(token)
         self.token = self.tokens[0]
@@ -75,6 +80,12 @@ class LocalBotApi(FaultInjector):
         self.callbacks: dict[str, CallbackRec] = {}
         self.commands_store: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] = {"url": ""}
+        # Webhook delivery: how long a POST may take, then the first retry's delay (doubling
+        # up to the max). Telegram's own are longer; tests want seconds.
+        self.webhook_timeout = webhook_timeout
+        self.webhook_retry = (webhook_retry_seconds, webhook_retry_max)
+        self.deliverer: WebhookDeliverer | None = None
+        self._duplicated: set[int] = set()
         self.bot_settings: dict[str, Any] = {}
         self.stats: dict[str, Any] = _new_stats()
         self.requests: deque[RequestRecord] = deque(maxlen=request_log_size)
@@ -107,6 +118,7 @@ class LocalBotApi(FaultInjector):
     async def stop(self) -> None:
         self._closing.set()
         self.updates.wake()
+        await self.stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -129,6 +141,25 @@ class LocalBotApi(FaultInjector):
     @property
     def base_file_url(self) -> str:
         return f"{self.url}/file/bot"
+
+    # ------------------------------------------------------------------ webhook
+    async def start_webhook(self, url: str, secret_token: str | None,
+                            max_connections: int) -> None:
+        """Deliver updates to ``url`` from now on (setWebhook); replaces an earlier target."""
+        await self.stop_webhook()
+        self.webhook = {"url": url, "secret_token": secret_token,
+                        "max_connections": max_connections}
+        retry, retry_max = self.webhook_retry
+        self.deliverer = WebhookDeliverer(self, url, secret_token, max_connections,
+                                          self.webhook_timeout, retry, retry_max)
+        self.deliverer.start()
+
+    async def stop_webhook(self) -> None:
+        """No more deliveries (deleteWebhook); what was not accepted stays queued."""
+        self.webhook = {"url": ""}
+        deliverer, self.deliverer = self.deliverer, None
+        if deliverer is not None:
+            await deliverer.stop()
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> int:
@@ -333,10 +364,11 @@ def _scope_key(scope: dict[str, Any] | None) -> str:
 
 async def serve_forever(port: int = 8081, host: str = "127.0.0.1",
                         token: str | Iterable[str] = DEFAULT_TOKEN, *, console: bool = False,
-                        **kwargs: Any) -> None:
+                        duplicate_every: int = 0, **kwargs: Any) -> None:
     """Run a LocalBotApi until cancelled (``python -m bot.botapi_server``). ``kwargs`` go to
     LocalBotApi; with console=True user actions are read from stdin (see console.py)."""
     server = LocalBotApi(token, **kwargs)
+    server.duplicate_webhook_deliveries(duplicate_every)
     url = await server.start(host, port)
     print(f"Local Telegram Bot API at {url}\n"
           f"  token(s): {', '.join(server.tokens)}\n"

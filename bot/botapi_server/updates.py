@@ -1,4 +1,5 @@
-"""The update queue behind getUpdates, with Telegram's semantics:
+"""The update queue behind getUpdates (and behind the webhook, webhook.py, which confirms an
+update when the bot accepted it), with Telegram's semantics:
 
 * updates are kept until confirmed; getUpdates with ``offset`` confirms (drops) every
   update with a lower id; with no/zero offset the earliest unconfirmed ones come again
@@ -65,6 +66,10 @@ class UpdateQueue:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def changed(self) -> asyncio.Event:
+        """Set at the next change of the queue (a push, a redelivery, a confirmation)."""
+        return self._changed
+
     def _allowed(self, kind: str) -> bool:
         if self.allowed:
             return kind in self.allowed
@@ -96,6 +101,18 @@ class UpdateQueue:
         self.forced_sent.discard(update_id)
         self.wake()
         return True
+
+    def ack(self, update_id: int) -> None:
+        """The webhook accepted this update: it leaves the queue (a redelivery first)."""
+        for n, update in enumerate(self.forced):
+            if update["update_id"] == update_id:
+                del self.forced[n]
+                break
+        else:
+            before = len(self.queue)
+            self.queue = deque(u for u in self.queue if u["update_id"] != update_id)
+            self.server.stats["updates_confirmed"] += before - len(self.queue)
+        self.wake()
 
     def pending(self) -> list[dict[str, Any]]:
         return list(self.forced) + list(self.queue)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit
+from domain import audit, webhooks
 from domain.andon import following, line_stop, posts
 from domain.andon.posts import ENTITY, exception_code
 from domain.andon.subject import Subject
@@ -85,6 +85,7 @@ async def report(session: AsyncSession, person: Person | None, *, kind: str, sub
                  entity=ENTITY, entity_id=exception.id, kind=kind, severity=severity,
                  line_stopped=line_stopped, work_order=subject.work_order,
                  workstation=subject.workstation, blocked_tasks=blocked)
+    await webhooks.exception_opened(session, exception)
     groups = await posts.post_to_groups(session, exception, rules)
     called = [p for p in await responsible_people(session, kind)
               if p.id != exception.reported_by]
@@ -236,6 +237,7 @@ async def resolve(session: AsyncSession, person: Person, exception_id: int, *, n
     audit.record(session, "exception.resolved", actor_person_id=person.id, entity=ENTITY,
                  entity_id=exception.id, released_tasks=released,
                  downtime_seconds=exception.downtime_seconds)
+    await webhooks.exception_resolved(session, exception)
     await session.flush()
     await posts.edit_group_posts(session, exception, rules)
     code = exception_code(exception.id)

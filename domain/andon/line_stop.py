@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from domain import progress
+from domain import progress, webhooks
 from domain.models import (
     OPEN_WORK_ORDER,
     ExceptionBlock,
@@ -102,4 +102,5 @@ async def _unblock(session: AsyncSession, task_ids: list[int], now: datetime) ->
                 task.status = TaskStatus.waiting
                 task.version = task.version + 1
         progress.refresh(work_order, work_order.tasks, now)
+        await webhooks.work_order_done(session, work_order)  # QC finished it while it stood
     await session.flush()

@@ -14,6 +14,7 @@ from bench import (
     bench_planning,
     bench_qc,
     bench_reports,
+    bench_scale,
     bench_sweep,
 )
 
@@ -40,6 +41,8 @@ def main() -> int:
     planning = bench_planning.main()
     print()
     fanout = bench_fanout.main()
+    print()
+    scale = bench_scale.main()
     lines = [
         "# Benchmark results",
         "",
@@ -98,6 +101,16 @@ def main() -> int:
         "## Fan-out of a plan change",
         "",
         bench_fanout.markdown(fanout),
+        "",
+        "## Deployment shapes: webhook mode on SQLite and PostgreSQL, one and three processes",
+        "",
+        bench_scale.markdown(scale),
+        "",
+        f"{bench_scale.WORKERS} workers × {bench_scale.REPORTS_EACH} reports, each worker on the "
+        f"work order of their line ({bench_scale.WORK_ORDERS} work orders); latency: "
+        f"{bench_scale.LATENCY_USERS} workers each waiting for the answer. The local Bot API "
+        "server posts to `gongdan run --webhook`; three processes sit behind a round-robin "
+        "proxy. The load, the Bot API server, PostgreSQL and the bots share one machine.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {RESULTS}")

@@ -19,6 +19,7 @@ from bot import metrics
 from bot.barcode import decode_image
 from bot.board_link import board_base_url
 from bot.config import Settings
+from bot.doorbell import Doorbell
 from bot.i18n import render_text
 from bot.inbox import Processor, Receiver, on_error, store_updates
 from bot.processes import Heartbeat, release_webhook, set_webhook
@@ -84,7 +85,10 @@ class GongdanBot:
         self.heartbeat = Heartbeat(self.sessions, settings.process_name,
                                    "webhook" if webhook else "polling", settings.heartbeat_seconds)
         self.web_services.live_window = self.heartbeat.live_window
-        self.clockwork = Clockwork(self.sessions, settings.rules, self.sender.wake)
+        # Other processes' senders hold leases on some chats: ring them when messages are due.
+        self.doorbell = (Doorbell(settings.database_url, self.sender.wake)
+                         if self.sender.shared else None)
+        self.clockwork = Clockwork(self.sessions, settings.rules, self._outbox_changed)
         self.tasks: list[asyncio.Task[None]] = []
         self.web = (WebServer(self.web_services, settings.http_host, settings.http_port)
                     if settings.http_port is not None else None)
@@ -94,9 +98,14 @@ class GongdanBot:
         await store_updates(self.sessions, raws)
         self.processor.wake()
 
+    def _outbox_changed(self) -> None:
+        self.sender.wake()
+        if self.doorbell is not None:
+            self.doorbell.ring()
+
     def _committed(self) -> None:
         """An update's effects are in the database: send its messages, refresh live pages."""
-        self.sender.wake()
+        self._outbox_changed()
         self.webhook_sender.wake()
         self.web_services.pulse.notify()
 
@@ -107,6 +116,8 @@ class GongdanBot:
         self.application.bot_data["services"] = Services(
             rules=self.settings.rules, decode_image=decode_image,
             bot_username=self.settings.bot_username or me.username)
+        if self.doorbell is not None:
+            await self.doorbell.start()
         await self.heartbeat.beat(starting=True)  # before setWebhook: see bot/processes.py
         if not self.webhook:
             await self.application.bot.delete_webhook()
@@ -157,6 +168,8 @@ class GongdanBot:
             await asyncio.wait(self.tasks, timeout=10)
         with suppress(Exception):  # sends under way finish; its chats go to the others
             await self.sender.stop()
+        if self.doorbell is not None:
+            await self.doorbell.stop()
         await self.application.shutdown()
         await self.engine.dispose()
 

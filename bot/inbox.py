@@ -37,6 +37,7 @@ from telegram.warnings import PTBUserWarning
 from bot.i18n import render_text
 from bot.metrics import count
 from bot.pacing import nap, retry_seconds
+from domain.db import lost_to_another_writer
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.models.base import utcnow
 from domain.notifications import Notice, enqueue
@@ -229,6 +230,8 @@ class Processor:
             except ConcurrentChange:
                 raise
             except Exception as error:
+                if lost_to_another_writer(error):  # a deadlock: run it again, like a change
+                    raise ConcurrentChange(update_id) from error
                 await self._failed(update_id, error)
                 return _FAILED
             finally:

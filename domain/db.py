@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,3 +77,16 @@ def make_sessionmaker(engine: AsyncEngine,
     """Sessions that carry the factory's rules (domain.rules.rules_of reads them)."""
     info = {RULES_KEY: rules} if rules is not None else {}
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
+
+
+# PostgreSQL's answers to two transactions that got in each other's way: either may be run
+# again from the start (SQLite serialises writers and never gives them).
+_CONFLICTS = ("deadlock detected", "could not serialize")
+
+
+def lost_to_another_writer(error: BaseException) -> bool:
+    """A deadlock or serialization failure: the transaction is to be run again."""
+    if not isinstance(error, DBAPIError):
+        return False
+    text = str(error.orig).lower()
+    return any(conflict in text for conflict in _CONFLICTS)

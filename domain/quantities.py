@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,9 +29,20 @@ WHOLE = (joinedload(WorkOrder.product),
          selectinload(WorkOrder.tasks).joinedload(OperationTask.operation))
 
 
+def _locked(query: Select[tuple[WorkOrder]]) -> Select[tuple[WorkOrder]]:
+    """The work order with its tasks, its row locked for this transaction and read afresh.
+
+    Everything that changes quantities reads the work order through here first. On PostgreSQL
+    the row lock makes writers to one work order queue for it (in any process) instead of all
+    reading the same version and all but one retrying; the version check in `apply` stays the
+    guarantee. SQLite has one writer at a time anyway and ignores FOR UPDATE.
+    """
+    return (query.options(*WHOLE).with_for_update(of=WorkOrder)
+            .execution_options(populate_existing=True))
+
+
 async def work_order_by_code(session: AsyncSession, code: str) -> WorkOrder:
-    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code)
-                                      .options(*WHOLE))
+    work_order = await session.scalar(_locked(select(WorkOrder).where(WorkOrder.code == code)))
     if work_order is None:
         raise DomainError("report.unknown_work_order", work_order=code)
     return work_order
@@ -42,8 +53,8 @@ async def work_order_of_task(session: AsyncSession, task_id: int) -> tuple[WorkO
     task = await session.get(OperationTask, task_id)
     if task is None:
         raise DomainError("report.unknown_task")
-    work_order = await session.scalar(select(WorkOrder).where(WorkOrder.id == task.work_order_id)
-                                      .options(*WHOLE))
+    work_order = await session.scalar(_locked(select(WorkOrder)
+                                              .where(WorkOrder.id == task.work_order_id)))
     assert work_order is not None
     return work_order, task.seq
 

@@ -87,6 +87,8 @@ class WebhookDeliverer:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start(self) -> None:
+        # Made here, not in the task: a stop right after a start still closes it.
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         self._task = asyncio.get_running_loop().create_task(self._run(), name="webhook")
 
     async def stop(self) -> None:
@@ -102,7 +104,6 @@ class WebhookDeliverer:
         self._changed.set()
 
     async def _run(self) -> None:
-        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         queue = self.server.updates
         while True:
             self._changed.clear()

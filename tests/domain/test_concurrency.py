@@ -22,7 +22,7 @@ from domain import quantities, reporting
 from domain.db import make_engine, make_sessionmaker
 from domain.errors import DomainError
 from domain.migrate import upgrade
-from domain.models import OperationTask, Person, WorkReport
+from domain.models import OperationTask, Person, WorkOrder, WorkReport
 from domain.payload import LabelCode
 from domain.reporting import OpenedCard, Recorded
 from domain.rules import FactoryRules
@@ -101,14 +101,15 @@ async def test_two_reports_that_together_overrun_the_plan_one_is_refused(process
 
 @pytest.mark.postgres_only  # SQLite's writers never interleave: BEGIN IMMEDIATE waits
 async def test_a_writer_that_read_before_another_committed_must_read_again(processes):
-    """Both read version v; the first commits; the second's conditional UPDATE (blocked on the
-    row lock on PostgreSQL until then) matches no row."""
+    """Both read version v (the second without the work order's lock, as a path that forgot
+    it would); the first commits; the second's conditional UPDATE (blocked on the row lock on
+    PostgreSQL until then) matches no row. The version check is the guarantee."""
     first, second = processes[0](), processes[1]()
     try:
         await first.begin()
         await second.begin()
         wo_a, _ = await quantities.work_order_of_task(first, await _smt_id(first))
-        wo_b, _ = await quantities.work_order_of_task(second, await _smt_id(second))
+        wo_b = await second.scalar(select(WorkOrder).options(*quantities.WHOLE))
         task_a, task_b = wo_a.tasks[0], wo_b.tasks[0]
         assert task_a.version == task_b.version
         await quantities.apply(first, wo_a, task_a, now=NOW, good=10)
@@ -127,3 +128,28 @@ async def test_a_writer_that_read_before_another_committed_must_read_again(proce
 
 async def _smt_id(session: AsyncSession) -> int:
     return await session.scalar(select(OperationTask.id).where(OperationTask.seq == 10))
+
+
+@pytest.mark.postgres_only  # SQLite's writers never interleave: BEGIN IMMEDIATE waits
+async def test_a_second_writer_to_a_work_order_waits_for_the_first_then_reads_its_result(
+        processes):
+    """Writers queue on the work order's row: the second reads after the first committed, so
+    it applies on top of it instead of losing the race and starting over."""
+    first, second = processes[0](), processes[1]()
+    try:
+        await first.begin()
+        await second.begin()
+        wo_a = await quantities.work_order_by_code(first, "WO-000001")
+        waiting = asyncio.ensure_future(quantities.work_order_by_code(second, "WO-000001"))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # queued on the first transaction's row lock
+        await quantities.apply(first, wo_a, wo_a.tasks[0], now=NOW, good=10)
+        await first.commit()
+        wo_b = await waiting
+        assert wo_b.tasks[0].good_qty == 10  # read afresh, after the first
+        await quantities.apply(second, wo_b, wo_b.tasks[0], now=NOW, good=20)
+        await second.commit()
+    finally:
+        await first.close()
+        await second.close()
+    assert await smt(processes[2]) == (30, 0)

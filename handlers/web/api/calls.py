@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import access_tokens, clock
+from domain.db import lost_to_another_writer
 from domain.erp.upsert import Problem, Rejected
 from domain.errors import DomainError
 from domain.models import AccessToken
@@ -195,10 +196,7 @@ def _dumps(data: Any) -> str:
 
 
 def _retryable(error: Exception) -> bool:
-    if isinstance(error, (IntegrityError, ConcurrentChange)):
-        return True
-    text = str(getattr(error, "orig", error)).lower()
-    return "deadlock" in text or "could not serialize" in text
+    return isinstance(error, (IntegrityError, ConcurrentChange)) or lost_to_another_writer(error)
 
 
 # --- the body against the OpenAPI document's schemas -----------------------------------------

@@ -58,35 +58,46 @@ async def _external_ids(session: AsyncSession, codes: Collection[str | None]
 # --- records: reports, inspections, exceptions ----------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Records:
+    """One of records.py's row kinds as an API list: its rows, its JSON, its cursor key."""
+
+    kind: str
+    rows: Any  # records.reports / inspections / exceptions
+    resource: Any  # resources.report / inspection / exception
+    timed: bool  # cursor by (time, id); else by id alone
+
+
+async def _records_page(session: AsyncSession, listing: _Records, window: Window, *,
+                        limit: int, cursor: str | None) -> Page:
+    after = decode_cursor(cursor, listing.kind, timed=listing.timed)
+    rows, more = await _take(listing.rows(session, window, UTC, batch=limit + 1, after=after),
+                             limit)
+    ids = await _external_ids(session, [r.work_order for r in rows])
+    last = (rows[-1].at_key if listing.timed else rows[-1].id) if more else None
+    return Page([listing.resource(r, ids) for r in rows],
+                encode_cursor(listing.kind, last) if more else None)
+
+
+_REPORTS = _Records("reports", records.reports, resources.report, timed=True)
+# By when they were decided (still pending: asked for), listed in the order asked for.
+_INSPECTIONS = _Records("inspections", records.inspections, resources.inspection, timed=False)
+_EXCEPTIONS = _Records("exceptions", records.exceptions, resources.exception, timed=True)
+
+
 async def reports(session: AsyncSession, window: Window, *, limit: int,
                   cursor: str | None) -> Page:
-    after = decode_cursor(cursor, "reports", timed=True)
-    rows, more = await _take(records.reports(session, window, UTC,  # type: ignore[arg-type]
-                                             batch=limit + 1, after=after), limit)
-    ids = await _external_ids(session, [r.work_order for r in rows])
-    return Page([resources.report(r, ids) for r in rows],
-                encode_cursor("reports", rows[-1].at_key) if more else None)
+    return await _records_page(session, _REPORTS, window, limit=limit, cursor=cursor)
 
 
 async def inspections(session: AsyncSession, window: Window, *, limit: int,
                       cursor: str | None) -> Page:
-    """By when they were decided (still pending: asked for), listed in the order asked for."""
-    after = decode_cursor(cursor, "inspections", timed=False)
-    rows, more = await _take(records.inspections(session, window, UTC,  # type: ignore[arg-type]
-                                                 batch=limit + 1, after=after), limit)
-    ids = await _external_ids(session, [r.work_order for r in rows])
-    return Page([resources.inspection(r, ids) for r in rows],
-                encode_cursor("inspections", rows[-1].id) if more else None)
+    return await _records_page(session, _INSPECTIONS, window, limit=limit, cursor=cursor)
 
 
 async def exceptions(session: AsyncSession, window: Window, *, limit: int,
                      cursor: str | None) -> Page:
-    after = decode_cursor(cursor, "exceptions", timed=True)
-    rows, more = await _take(records.exceptions(session, window, UTC,  # type: ignore[arg-type]
-                                                batch=limit + 1, after=after), limit)
-    ids = await _external_ids(session, [r.work_order for r in rows])
-    return Page([resources.exception(r, ids) for r in rows],
-                encode_cursor("exceptions", rows[-1].at_key) if more else None)
+    return await _records_page(session, _EXCEPTIONS, window, limit=limit, cursor=cursor)
 
 
 async def one_record(session: AsyncSession, kind: str, at: datetime,

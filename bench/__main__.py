@@ -108,7 +108,8 @@ def main() -> int:
         "",
         f"{bench_scale.WORKERS} workers × {bench_scale.REPORTS_EACH} reports, each worker on the "
         f"work order of their line ({bench_scale.WORK_ORDERS} work orders); latency: "
-        f"{bench_scale.LATENCY_USERS} workers each waiting for the answer. The local Bot API "
+        f"{bench_scale.LATENCY_USERS} workers each waiting for the answer; medians of "
+        f"{bench_scale.RUNS} runs of each shape. The local Bot API "
         "server posts to `gongdan run --webhook`; three processes sit behind a round-robin "
         "proxy. The load, the Bot API server, PostgreSQL and the bots share one machine.",
     ]

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret"
 WORKERS, WORK_ORDERS, REPORTS_EACH = 60, 20, 10
 LATENCY_USERS, LATENCY_REPORTS = 10, 20
+RUNS = 3  # each shape measured afresh this many times; the table shows the medians
 
 
 def start_process(n: int, api: LocalBotApi, database_url: str, port: int,
@@ -100,19 +101,33 @@ def code(worker: int) -> str:
     return f"WO-{1 + worker % WORK_ORDERS:06d}"
 
 
-async def run() -> list[dict[str, Any]]:
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        rows.append(await measure("1 process, SQLite", f"sqlite:///{tmp}/bench.db", 1))
+async def shapes() -> list[tuple[str, Any]]:
+    """(what, a coroutine function making a fresh database URL) for each shape measured."""
+    async def sqlite() -> str:
+        return f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+
+    found: list[tuple[str, Any]] = [("1 process, SQLite", sqlite)]
     server = os.environ.get("GONGDAN_BENCH_POSTGRES", "").strip()
     if not server:
         print("GONGDAN_BENCH_POSTGRES not set: the PostgreSQL rows are skipped "
               "(bash scripts/postgres.sh start prints a URL)")
-        return rows
-    rows.append(await measure("1 process, PostgreSQL",
-                              await fresh_postgres(server, "gongdan_bench_scale_1"), 1))
-    rows.append(await measure("3 processes, one PostgreSQL",
-                              await fresh_postgres(server, "gongdan_bench_scale_3"), 3))
+        return found
+
+    async def postgres() -> str:
+        return await fresh_postgres(server, "gongdan_bench_scale")
+
+    return found + [("1 process, PostgreSQL", postgres),
+                    ("3 processes, one PostgreSQL", postgres)]
+
+
+async def run() -> list[dict[str, Any]]:
+    rows = []
+    for what, database in await shapes():
+        processes = 3 if what.startswith("3") else 1
+        runs = [await measure(what, await database(), processes) for _ in range(RUNS)]
+        rows.append({"what": what, "count": runs[0]["count"], "runs": len(runs),
+                     **{figure: statistics.median(r[figure] for r in runs)
+                        for figure in ("per_second", "p50_ms", "p99_ms")}})
     return rows
 
 
@@ -127,7 +142,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 def main() -> list[dict[str, Any]]:
     rows = asyncio.run(run())
     print(f"{WORKERS} workers × {REPORTS_EACH} reports on {WORK_ORDERS} work orders; latency: "
-          f"{LATENCY_USERS} workers each waiting for the answer, {LATENCY_REPORTS} reports each")
+          f"{LATENCY_USERS} workers each waiting for the answer, {LATENCY_REPORTS} reports each; "
+          f"medians of {RUNS} runs")
     print(markdown(rows))
     return rows
 

@@ -17,7 +17,8 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
-from bot.backup import BackupError, backup, pg_tool, restore
+from bot.backup import BackupError, backup, restore
+from bot.backup_postgres import pg_tool
 from domain import reporting
 from domain.db import make_engine
 from domain.migrate import alembic_config, upgrade
@@ -209,9 +210,9 @@ async def test_client_tools_older_than_the_server_or_the_backup_are_named(tmp_pa
 
 
 def test_missing_client_tools_are_named(monkeypatch):
-    import bot.backup
+    import bot.backup_postgres
 
-    monkeypatch.setattr(bot.backup.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(bot.backup, "glob", lambda _pattern: [])
+    monkeypatch.setattr(bot.backup_postgres.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(bot.backup_postgres, "glob", lambda _pattern: [])
     with pytest.raises(BackupError, match="pg_dump is not installed.*postgresql-client"):
         pg_tool("pg_dump")

@@ -10,7 +10,8 @@ A notice with a photo goes out as a photo with the text as its caption (a text t
 caption follows the photo as its own message, which then carries the buttons). An edit of an
 earlier outbox row waits until that row was sent, then edits the message it sent (its caption
 when it is a photo); when that row failed, or its message is gone or too old to edit, the
-notice is sent as a new message, which later edits of that row then follow.
+notice is sent as a new message, which later edits of that row then follow (the calls
+themselves, and their fallbacks, are bot/telegram_out.py's).
 
 Several processes on one PostgreSQL drain one outbox together: each sends only to the chats
 whose lease it holds (bot/outbox_leases.py), and all take from one bot-wide budget
@@ -30,21 +31,22 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, BotCommandScopeChat, InputFile
+from telegram import Bot, BotCommandScopeChat
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot import attachments, metrics, outbox_leases
 from bot.config import Settings
 from bot.pacing import Budget, Grant, LocalBudget, Pacer, nap, retry_seconds
 from bot.processes import wall_clock
-from bot.render import Rendered, as_caption, caption_head, commands_for, edited_caption, render
+from bot.render import commands_for, render
 from bot.send_budget import SharedBudget
+from bot.telegram_out import EditTarget, Poster
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 from domain.models.base import utcnow
 
@@ -70,15 +72,6 @@ class Outcome:
     moved: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
-class EditTarget:
-    """The message an edit row changes; None as a target: send the notice as a new message."""
-
-    message_id: int
-    photo: bool  # our best guess; the other kind is tried when Telegram says otherwise
-    source_row: int | None = None  # the outbox row that sent it, for edit_outbox_id
-
-
 class OutboxSender:
     """`shared`: other processes drain the same outbox (chat leases, one budget in the
     database); by default on PostgreSQL, not on SQLite."""
@@ -93,6 +86,7 @@ class OutboxSender:
         self.shared = _dialect(sessions) == "postgresql" if shared is None else shared
         self.lease = lease
         self.held: set[int] = set()  # the chats whose lease this process holds
+        self.poster = Poster(bot, attachments.Making(sessions, settings))
         self.pacer = Pacer(settings.chat_rate, settings.chat_burst, settings.group_per_minute)
         self.budget: Budget = (SharedBudget(sessions, settings.send_rate) if self.shared
                                else LocalBudget(settings.send_rate))
@@ -284,15 +278,15 @@ class OutboxSender:
                 return Outcome(row.id, OutboxStatus.sent)
             notice = render(payload, row.lang, self.settings.zone)
             if row.method == "edit":
-                message_id = await self._edit(chat_id, target, notice)
+                message_id = await self.poster.edit(chat_id, target, notice)
                 if target is None or message_id != target.message_id:
-                    await self._pin(chat_id, message_id, payload)
+                    await self.poster.pin(chat_id, message_id, payload)
                 if target is not None and target.source_row and message_id != target.message_id:
                     return Outcome(row.id, OutboxStatus.sent, message_id=message_id,
                                    moved=(target.source_row, message_id))
             else:
-                message_id = await self._post(chat_id, notice)
-                await self._pin(chat_id, message_id, payload)
+                message_id = await self.poster.post(chat_id, notice)
+                await self.poster.pin(chat_id, message_id, payload)
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
             metrics.count("sender_429")
@@ -308,128 +302,6 @@ class OutboxSender:
         except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
             backoff = min(60.0, 0.5 * 2 ** row.attempts)
             return Outcome(row.id, None, error=str(error), retry_in=backoff)
-
-    async def _pin(self, chat_id: int, message_id: int, payload: dict[str, Any]) -> None:
-        """Pin a message just sent, silently, when its payload asks; the message stands
-        whatever happens to the pin."""
-        if not payload.get("pin"):
-            return
-        try:
-            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
-        except TelegramError as error:
-            log.warning("message %s not pinned in %s (%s)", message_id, chat_id, error)
-
-    async def _post(self, chat_id: int, notice: Rendered) -> int:
-        """Send a new message (a photo with its caption when the notice has one)."""
-        try:
-            return await self._post_once(chat_id, notice)
-        except BadRequest as error:
-            if not notice.entities or "entit" not in str(error).lower():
-                raise
-            # A mention Telegram would not take: the message matters more than the ping.
-            log.warning("mentions refused in %s (%s); sending without them", chat_id, error)
-            return await self._post_once(chat_id, replace(notice, entities=[]))
-
-    async def _post_once(self, chat_id: int, notice: Rendered) -> int:
-        if notice.attachment:
-            sent = await self._post_file(chat_id, notice)
-            if sent is not None:
-                return sent
-        elif notice.photo:
-            sent = await self._post_photo(chat_id, notice)
-            if sent is not None:
-                return sent
-        message = await self.bot.send_message(chat_id, notice.text, reply_markup=notice.markup,
-                                              entities=notice.entities or None)
-        return message.message_id
-
-    async def _post_photo(self, chat_id: int, notice: Rendered) -> int | None:
-        """The photo with the notice as caption; None when only the text should go out."""
-        caption = as_caption(notice)
-        try:
-            if caption is not None:
-                message = await self._photo(chat_id, notice.photo, caption.text,
-                                            caption.markup, caption.entities)
-                return message.message_id
-            # Too long for a caption: the photo with the first line, the full text after it.
-            await self._photo(chat_id, notice.photo, caption_head(notice), None, [])
-            return None
-        except BadRequest as error:
-            if _gone(error) or "entit" in str(error).lower():
-                raise
-            # The file id is not a photo, or no longer valid: the words still matter.
-            log.warning("photo %s not sent to %s (%s); sending the text", notice.photo,
-                        chat_id, error)
-            return None
-
-    async def _post_file(self, chat_id: int, notice: Rendered) -> int | None:
-        """Make the notice's file and send it with the notice as caption; None when the text
-        should follow as its own message (too long for a caption, or the file failed)."""
-        assert notice.attachment is not None
-        try:
-            made = await attachments.build(notice.attachment, notice.lang,
-                                           attachments.Making(self.sessions, self.settings))
-        except Exception:  # a bug in a builder must not hold the words back
-            log.exception("attachment %s for %s could not be made", notice.attachment, chat_id)
-            return None
-        caption = as_caption(notice)
-        text, markup, entities = ((caption.text, caption.markup, caption.entities) if caption
-                                  else (caption_head(notice), None, []))
-        upload = InputFile(made.data, filename=made.filename)
-        send = self.bot.send_photo if made.as_photo else self.bot.send_document
-        message = await send(chat_id, upload, caption=text, reply_markup=markup,
-                             caption_entities=entities or None)
-        return message.message_id if caption is not None else None
-
-    async def _photo(self, chat_id: int, photo: str | None, caption: str, markup: Any,
-                     entities: list[Any]) -> Any:
-        try:
-            return await self.bot.send_photo(chat_id, photo, caption=caption,
-                                             reply_markup=markup,
-                                             caption_entities=entities or None)
-        except BadRequest as error:
-            if "document" not in str(error).lower():
-                raise
-            # A picture a worker sent as a file has a document's file id.
-            return await self.bot.send_document(chat_id, photo, caption=caption,
-                                                reply_markup=markup,
-                                                caption_entities=entities or None)
-
-    async def _edit(self, chat_id: int, target: EditTarget | None, notice: Rendered) -> int:
-        if target is None or not target.message_id:
-            return await self._post(chat_id, notice)
-        try:
-            return await self._edit_once(chat_id, target, notice)
-        except BadRequest as error:
-            if not notice.entities or "entit" not in str(error).lower():
-                raise
-            return await self._edit_once(chat_id, target, replace(notice, entities=[]))
-
-    async def _edit_once(self, chat_id: int, target: EditTarget, notice: Rendered) -> int:
-        kinds = (True, False) if target.photo else (False, True)
-        for photo in kinds:
-            try:
-                if photo:
-                    caption = edited_caption(notice)
-                    await self.bot.edit_message_caption(
-                        chat_id=chat_id, message_id=target.message_id, caption=caption.text,
-                        reply_markup=caption.markup, caption_entities=caption.entities or None)
-                else:
-                    await self.bot.edit_message_text(
-                        notice.text, chat_id=chat_id, message_id=target.message_id,
-                        reply_markup=notice.markup, entities=notice.entities or None)
-                return target.message_id
-            except BadRequest as error:
-                text = str(error).lower()
-                if "not modified" in text:
-                    return target.message_id
-                if "no text in the message" in text or "no caption in the message" in text:
-                    continue  # the other kind of message: try the other edit
-                if _gone(error) or "entit" in text:
-                    raise
-                break
-        # Too old or gone: say it in a new message instead.
-        return await self._post(chat_id, notice)
 
     async def flush(self) -> None:
         if not self.results:
@@ -517,11 +389,6 @@ def _dialect(sessions: async_sessionmaker[AsyncSession]) -> str:
 
 _WAIT = object()  # an edit whose message has not been sent yet
 _TARGETED = ("edit", "unpin")  # methods acting on the message an earlier row sent
-
-
-def _gone(error: BadRequest) -> bool:
-    """The chat itself is gone: retrying as another kind of message will not help."""
-    return "chat not found" in str(error).lower()
 
 
 if __name__ == "__main__":

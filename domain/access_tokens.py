@@ -74,10 +74,10 @@ async def issue(session: AsyncSession, *, now: datetime, days: int = DEFAULT_DAY
                       expires_at=now + timedelta(days=days))
     session.add(row)
     await session.flush()
+    assert row.expires_at is not None
     audit.record(session, "access_token.issued", actor_person_id=actor.id if actor else None,
                  entity="access_token", entity_id=row.id, purpose=purpose, label=label,
                  expires_at=row.expires_at.isoformat())
-    assert row.expires_at is not None
     return IssuedToken(row.id, token, purpose, label, row.expires_at)
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -146,7 +146,7 @@ class Board:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: instants as ISO UTC, dates as ISO, derived figures included."""
-        return _plain({
+        return cast("dict[str, Any]", _plain({
             "now": self.now, "timezone": self.timezone, "date": self.output.day,
             "output": asdict(self.output) | {"percent": self.output.percent},
             "work_orders": [
@@ -157,7 +157,7 @@ class Board:
             "exceptions": [asdict(e) for e in self.exceptions],
             "counts": {"work_orders": len(self.work_orders), "late": self.late_work_orders,
                        "exceptions": len(self.exceptions), "line_stops": self.line_stops},
-        })
+        }))  # _plain keeps a dict a dict
 
 
 async def snapshot(session: AsyncSession, now: datetime, zone: ZoneInfo) -> Board:

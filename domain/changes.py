@@ -250,7 +250,7 @@ def _acknowledged_view(original: OutboxMessage | None, at: str) -> Notice:
         return Notice(*done)
     payload = json.loads(original.payload)
     lines = [tuple(line) for line in payload.get("lines", [])]
-    return Notice(payload["key"], payload.get("params", {}), lines=[*lines, done])  # type: ignore[list-item]
+    return Notice(payload["key"], payload.get("params", {}), lines=[*lines, done])
 
 
 # --- the reminder ---------------------------------------------------------------------------
@@ -320,7 +320,7 @@ async def _reminder_notice(session: AsyncSession, reminder: Reminder, step: int,
         if found.original is not None:
             payload = json.loads(found.original.payload)
             lines = [(payload["key"], payload.get("params", {})),
-                     *[tuple(x) for x in payload.get("lines", [])], *lines]  # type: ignore[misc]
+                     *[tuple(x) for x in payload.get("lines", [])], *lines]
         return Notice("change.remind", {"since_at": found.change.created_at}, lines=lines,
                       buttons=[[Button("change.btn_ack", ack_data(found.notice.id))]])
     return Notice("change.remind_team", {

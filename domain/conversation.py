@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import InputDraft, InputStatus, Person
@@ -66,9 +66,10 @@ async def get_input(session: AsyncSession, person: Person, draft_id: int, kind: 
 async def finish(session: AsyncSession, draft: InputDraft, now: datetime,
                  status: InputStatus = InputStatus.done) -> bool:
     """Close the input once (conditional): False if a double tap already closed it."""
-    closed = await session.execute(
+    # An UPDATE's result is a CursorResult (it has rowcount); execute() is typed as Result.
+    closed = cast("CursorResult[Any]", await session.execute(
         update(InputDraft)
         .where(InputDraft.id == draft.id, InputDraft.status == InputStatus.open)
         .values(status=status, updated_at=now)
-        .execution_options(synchronize_session=False))
-    return closed.rowcount == 1  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)))
+    return closed.rowcount == 1

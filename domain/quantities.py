@@ -29,7 +29,7 @@ WHOLE = (joinedload(WorkOrder.product),
          selectinload(WorkOrder.tasks).joinedload(OperationTask.operation))
 
 
-def _locked(query: Select[tuple[WorkOrder]]) -> Select[tuple[WorkOrder]]:
+def _locked(query: Select[WorkOrder]) -> Select[WorkOrder]:
     """The work order with its tasks, its row locked for this transaction and read afresh.
 
     Everything that changes quantities reads the work order through here first. On PostgreSQL

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -72,6 +72,13 @@ def export_request(person: Person, text: str, today: date) -> ExportRequest:
 def in_team(column: Any, team: str) -> Any:
     """People of `team`; "" stands for the people without a team (as in domain.wages)."""
     return or_(column.is_(None), column == "") if team == "" else column == team
+
+
+class Span(Protocol):
+    """What the queries read: a Period, or the API's windows (already in UTC), which give their
+    bounds alike."""
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]: ...
 
 
 # --- the rows --------------------------------------------------------------------------------
@@ -211,9 +218,9 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | None:
 Row = TypeVar("Row")
 
 
-async def _pages(session: AsyncSession, query: Select[Any], make: Callable[..., Row],
-                 batch: int, after: Callable[[Any], Any], key: Callable[[Row], Any],
-                 start: Any = None) -> AsyncIterator[list[Row]]:
+async def _pages(session: AsyncSession, query: Select[*tuple[Any, ...]],
+                 make: Callable[..., Row], batch: int, after: Callable[[Any], Any],
+                 key: Callable[[Row], Any], start: Any = None) -> AsyncIterator[list[Row]]:
     """The query's rows in pages of `batch`, each page asking for the rows after the last one
     (keyset paging): memory stays one page whatever the driver buffers, and each page is an
     index range. `after(k)` gives the WHERE clause of the rows after the one whose `key(row)`
@@ -237,15 +244,15 @@ def _after_time(column: Any, id_column: Any) -> Callable[[tuple[datetime, int]],
     return after
 
 
-def _at_key(row: Any) -> tuple[datetime, int]:
+def _at_key(row: ReportRecord | ExceptionRecord) -> tuple[datetime, int]:
     return row.at_key
 
 
-def _id(row: Any) -> int:
+def _id(row: InspectionRecord | ReworkRecord) -> int:
     return row.id
 
 
-async def reports(session: AsyncSession, period: Period, zone: ZoneInfo, *,
+async def reports(session: AsyncSession, period: Span, zone: ZoneInfo, *,
                   team: str | None = None, batch: int = BATCH,
                   after: tuple[datetime, int] | None = None) -> AsyncIterator[list[ReportRecord]]:
     """Every report made in the period (voided and rejected ones too: they are the record);
@@ -274,7 +281,7 @@ async def reports(session: AsyncSession, period: Period, zone: ZoneInfo, *,
         yield rows
 
 
-async def inspections(session: AsyncSession, period: Period, zone: ZoneInfo, *,
+async def inspections(session: AsyncSession, period: Span, zone: ZoneInfo, *,
                       team: str | None = None, batch: int = BATCH,
                       after: int | None = None) -> AsyncIterator[list[InspectionRecord]]:
     """Inspections decided in the period, and those still pending that were asked for in it:
@@ -309,7 +316,7 @@ async def inspections(session: AsyncSession, period: Period, zone: ZoneInfo, *,
         yield rows
 
 
-async def rework_tasks(session: AsyncSession, period: Period, zone: ZoneInfo, *,
+async def rework_tasks(session: AsyncSession, period: Span, zone: ZoneInfo, *,
                        team: str | None = None,
                        batch: int = BATCH) -> AsyncIterator[list[ReworkRecord]]:
     """Rework tasks created in the period (with their state now), in the order they were
@@ -337,7 +344,7 @@ async def rework_tasks(session: AsyncSession, period: Period, zone: ZoneInfo, *,
         yield rows
 
 
-async def exceptions(session: AsyncSession, period: Period, zone: ZoneInfo, *,
+async def exceptions(session: AsyncSession, period: Span, zone: ZoneInfo, *,
                      batch: int = BATCH, after: tuple[datetime, int] | None = None,
                      ) -> AsyncIterator[list[ExceptionRecord]]:
     """Exceptions reported in the period (with their state now). Factory-wide: a stopped line
@@ -368,7 +375,8 @@ async def exceptions(session: AsyncSession, period: Period, zone: ZoneInfo, *,
 
 async def teams(session: AsyncSession) -> list[str]:
     """The teams active people belong to, by name."""
-    return list((await session.scalars(
+    # The query leaves out the people without a team.
+    return cast(list[str], list((await session.scalars(
         select(Person.team).distinct().where(Person.active.is_(True), Person.team.is_not(None),
                                             Person.team != "")
-        .order_by(Person.team))).all())
+        .order_by(Person.team))).all()))

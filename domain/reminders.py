@@ -96,7 +96,8 @@ def register(kind: str, follow: Follow) -> None:
 def scratch(session: AsyncSession) -> dict[Any, Any]:
     """Kept while one reminder is handled: a kind loads its fact once for still_holds, the
     recipients and the notice (a fresh dict for each reminder)."""
-    return session.info.setdefault(_SCRATCH_KEY, {})
+    found: dict[Any, Any] = session.info.setdefault(_SCRATCH_KEY, {})
+    return found
 
 
 async def step_target(session: AsyncSession, reminder: Reminder, step: int) -> str | None:
@@ -202,6 +203,7 @@ async def _sweep_one(sessions: async_sessionmaker[AsyncSession], reminder_id: in
         query = select(Reminder).where(Reminder.id == reminder_id,
                                        Reminder.status == ReminderStatus.active,
                                        Reminder.due_at <= now)
+        assert session.bind is not None  # the sessionmaker is bound to the engine
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         reminder = await session.scalar(query)

@@ -165,7 +165,7 @@ async def preview(session: AsyncSession, rush: Rush, *, now: datetime,
         assert work_order is not None
         _check_open(work_order)
         code: str | None = work_order.code
-        due = work_order.due_date
+        due: date | None = work_order.due_date
         compared = _compare(floor, floor.jobs, work_order.id)
     else:
         jobs = await _new_jobs(session, rush, rules)

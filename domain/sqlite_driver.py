@@ -10,7 +10,7 @@ never blocks the event loop.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,22 +23,24 @@ class _Cursor(aiosqlite.Cursor):
     async def __aenter__(self) -> _Cursor:
         return self
 
-    def _run(self, sql: str, parameters: Iterable[Any]) -> list[Any] | None:
+    def _run(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any]) -> list[Any] | None:
         self._cursor.execute(sql, parameters)
         return self._cursor.fetchall() if self._cursor.description else None
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Cursor:
-        self._rows = await self._conn._execute(self._run, sql, parameters or ())
+        # aiosqlite leaves its _execute unannotated.
+        self._rows = await self._conn._execute(  # type: ignore[no-untyped-call]
+            self._run, sql, parameters or ())
         return self
 
-    async def fetchall(self) -> list[Any]:  # type: ignore[override]
+    async def fetchall(self) -> list[Any]:
         rows, self._rows = self._rows or [], None
         return rows
 
     async def fetchone(self) -> Any:
         return self._rows.pop(0) if self._rows else None
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:  # type: ignore[override]
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
         """What SQLAlchemy's streaming results (yield_per, stream) read: the rows were already
         fetched with the statement, so this hands them out in portions."""
         rows = self._rows or []

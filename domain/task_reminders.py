@@ -248,7 +248,9 @@ async def schedule_task_reminders(session: AsyncSession,
             .order_by(OperationTask.seq))).all())
     else:
         tasks = [task_or_work_order]
-        work_order = await session.get(WorkOrder, task_or_work_order.work_order_id)
+        of_task = await session.get(WorkOrder, task_or_work_order.work_order_id)
+        assert of_task is not None  # a task's work_order_id is a foreign key
+        work_order = of_task
     for task in tasks:
         await _schedule(session, task, work_order, now, rules)
 

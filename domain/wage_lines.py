@@ -205,7 +205,7 @@ async def open_since(session: AsyncSession,
     """When each person clocked in, for those clocked in now."""
     query = select(ClockEntry.person_id, ClockEntry.clock_in_at).where(
         ClockEntry.open_person_id.is_not(None))
-    return dict(await _run(session, query, ClockEntry.person_id, person_ids))  # type: ignore[arg-type]
+    return dict(await _run(session, query, ClockEntry.person_id, person_ids))
 
 
 async def _run(session: AsyncSession, query: Any, person_column: Any,

@@ -71,6 +71,7 @@ async def emit(session: AsyncSession, event: str, key: str, data: dict[str, Any]
     rows = [{"endpoint_id": endpoint_id, "event": event, "event_key": key, "payload": payload,
              "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": now,
              "created_at": now} for endpoint_id in endpoints]
+    assert session.bind is not None  # domain.db makes every session bound to its engine
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     done = await session.execute(insert(WebhookDelivery).values(rows).on_conflict_do_nothing(
         index_elements=["endpoint_id", "event_key"]))

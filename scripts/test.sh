@@ -12,6 +12,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 echo "== ruff"
 .venv/bin/ruff check domain handlers scheduler bot tests bench
+echo "== mypy (strict on domain/)"
+.venv/bin/mypy
 echo "== import-linter (the dependency rule)"
 .venv/bin/lint-imports
 # The whole suite runs on each engine: SQLite files, then a PostgreSQL server on loopback.

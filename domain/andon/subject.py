@@ -5,6 +5,7 @@ code, or a button."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,12 +109,13 @@ async def of_task(session: AsyncSession, task_id: int) -> Subject:
 
 async def workstations(session: AsyncSession) -> list[str]:
     """Workstations named in the routings of open work orders (for buttons and typed names)."""
-    return list((await session.scalars(
+    # No None: the WHERE leaves out operations without a workstation.
+    return cast("list[str]", list((await session.scalars(
         select(Operation.workstation).distinct()
         .join(OperationTask, OperationTask.operation_id == Operation.id)
         .join(WorkOrder, WorkOrder.id == OperationTask.work_order_id)
         .where(Operation.workstation.is_not(None), WorkOrder.status.in_(OPEN_WORK_ORDER))
-        .order_by(Operation.workstation))).all())
+        .order_by(Operation.workstation))).all()))
 
 
 async def of_typed_workstation(session: AsyncSession, text: str) -> Subject | None:

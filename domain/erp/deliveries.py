@@ -40,7 +40,9 @@ class Policy:
 
     def delay(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt."""
-        return min(self.base_delay * 2 ** min(attempts - 1, 30), self.max_delay)
+        # int ** int is typed Any (a negative power is a float).
+        factor: float = 2 ** min(attempts - 1, 30)
+        return min(self.base_delay * factor, self.max_delay)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ async def claim(session: AsyncSession, now: datetime, *, limit: int,
                   .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                   .where(*due, WebhookEndpoint.active.is_(True))
                   .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
+    assert session.bind is not None  # domain.db makes every session bound to its engine
     if session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=WebhookDelivery)
     ids = list((await session.scalars(candidates)).all())
@@ -113,6 +116,7 @@ async def waiting(session: AsyncSession) -> bool:
 async def record(session: AsyncSession, claimed: Claimed, attempt: Attempt, now: datetime, *,
                  policy: Policy) -> str:
     """Write the attempt's outcome; the delivery's status after it."""
+    values: dict[str, datetime | str | None]
     if attempt.ok:
         status, values = DeliveryStatus.delivered, {"delivered_at": now, "last_error": None}
     elif claimed.attempt >= policy.max_attempts:

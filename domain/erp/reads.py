@@ -7,9 +7,9 @@ payslips, KPIs domain/kpis'."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from domain.models import OPEN_WORK_ORDER, Order, WorkOrder, WorkOrderStatus
 from domain.periods import Period
 
 Row = TypeVar("Row")
+# records.py's queries take a zone for a Period's days; a Window is in UTC and ignores it.
+_UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,12 @@ class _Records:
 async def _records_page(session: AsyncSession, listing: _Records, window: Window, *,
                         limit: int, cursor: str | None) -> Page:
     after = decode_cursor(cursor, listing.kind, timed=listing.timed)
-    rows, more = await _take(listing.rows(session, window, UTC, batch=limit + 1, after=after),
+    rows, more = await _take(listing.rows(session, window, _UTC, batch=limit + 1, after=after),
                              limit)
     ids = await _external_ids(session, [r.work_order for r in rows])
     last = (rows[-1].at_key if listing.timed else rows[-1].id) if more else None
     return Page([listing.resource(r, ids) for r in rows],
-                encode_cursor(listing.kind, last) if more else None)
+                None if last is None else encode_cursor(listing.kind, last))
 
 
 _REPORTS = _Records("reports", records.reports, resources.report, timed=True)
@@ -107,18 +109,19 @@ async def one_record(session: AsyncSession, kind: str, at: datetime,
     instant = Window(at, at + timedelta(microseconds=1))
     if kind == "inspection":
         batches: AsyncIterator[list[Any]] = records.inspections(
-            session, instant, UTC, batch=1, after=row_id - 1)  # type: ignore[arg-type]
+            session, instant, _UTC, batch=1, after=row_id - 1)
+    elif kind == "report":
+        batches = records.reports(session, instant, _UTC, batch=1, after=(at, row_id - 1))
     else:
-        read = records.reports if kind == "report" else records.exceptions
-        batches = read(session, instant, UTC, batch=1,  # type: ignore[operator]
-                       after=(at, row_id - 1))
+        batches = records.exceptions(session, instant, _UTC, batch=1, after=(at, row_id - 1))
     rows, _ = await _take(batches, 1)
     if not rows or rows[0].id != row_id:
         return None
     ids = await _external_ids(session, [rows[0].work_order])
-    make = {"report": resources.report, "inspection": resources.inspection,
-            "exception": resources.exception}[kind]
-    return make(rows[0], ids)
+    make: dict[str, Callable[[Any, dict[str, str | None]], Json]] = {
+        "report": resources.report, "inspection": resources.inspection,
+        "exception": resources.exception}
+    return make[kind](rows[0], ids)
 
 
 # --- work orders and orders ------------------------------------------------------------------
@@ -167,7 +170,8 @@ async def work_order_resources(session: AsyncSession, ids: Sequence[int]) -> lis
     """These work orders as the API shows them, in the order given."""
     if not ids:
         return []
-    facts = {code: (row_id, WorkOrderFacts(*rest)) for code, row_id, *rest in (
+    facts = {code: (row_id, WorkOrderFacts(external_id, order_ref, created, released, done))
+             for code, row_id, external_id, order_ref, created, released, done in (
         await session.execute(
             select(WorkOrder.code, WorkOrder.id, WorkOrder.external_id, Order.external_id,
                    WorkOrder.created_at, WorkOrder.released_at, WorkOrder.done_at)

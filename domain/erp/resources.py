@@ -36,7 +36,7 @@ def jsonable(value: Any) -> Any:
 
 
 def _with_external(record: Any, external_ids: dict[str, str | None]) -> Json:
-    data = jsonable(dataclasses.asdict(record))
+    data: Json = jsonable(dataclasses.asdict(record))
     data["work_order_external_id"] = external_ids.get(record.work_order)
     return data
 

@@ -253,7 +253,9 @@ async def _apply(session: AsyncSession, put: _Put) -> bool:
         select(Product.code, WorkOrder).join(WorkOrder, WorkOrder.product_id == Product.id)
         .where(WorkOrder.order_id == order_id))).all())
     for line in put.lines:
-        line.work_order = products[_code(line.values["product_code"])]
+        code = _code(line.values["product_code"])
+        assert code is not None  # the import rejects a line without a product
+        line.work_order = products[code]
         if line.external_id is not None and line.work_order.external_id is None:
             line.work_order.external_id = line.external_id
             changed = True

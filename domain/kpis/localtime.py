@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, literal
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, literal
 
 from domain.kpis.sql import epoch_millis
 from domain.periods import Period
@@ -80,6 +80,7 @@ def shift_to_local(epoch: ColumnElement[Any], table: list[tuple[int, int]]) -> C
     return epoch + case(*branches, else_=literal(table[-1][1] * SECOND))
 
 
-def local_millis(column: ColumnElement[Any], table: list[tuple[int, int]]) -> ColumnElement[Any]:
+def local_millis(column: SQLColumnExpression[datetime | None],
+                 table: list[tuple[int, int]]) -> ColumnElement[Any]:
     """The stored UTC time `column` as local epoch milliseconds (NULL stays NULL)."""
     return shift_to_local(epoch_millis(column), table)

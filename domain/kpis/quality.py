@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kpis.figures import Kpi, Scope, not_applicable, share
@@ -39,7 +39,7 @@ NAMES = ("rework_rate", "first_pass_yield", "scrap_rate")
 DECIDED = (InspectionStatus.passed, InspectionStatus.failed)
 
 
-def _sum(expression: ColumnElement[Any]) -> ColumnElement[Any]:
+def _sum(expression: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(expression), 0)
 
 

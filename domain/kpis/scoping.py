@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -44,26 +44,27 @@ def scope_kind(word: str) -> str | None:
     return SCOPE_WORDS.get(normalize_text(word).casefold())
 
 
-def people_in(scope: Scope) -> Select[tuple[int]]:
+def people_in(scope: Scope) -> Select[int]:
     column = Person.team if scope.kind == "team" else Person.code
     return select(Person.id).where(column == scope.key)
 
 
-def work_orders_in(scope: Scope) -> Select[tuple[int]]:
+def work_orders_in(scope: Scope) -> Select[int]:
     return (select(WorkOrder.id).join(Product, Product.id == WorkOrder.product_id)
             .where(Product.code == scope.key))
 
 
-def _of_task(column: str, task: ColumnElement[int]) -> ColumnElement[Any]:
+def _of_task(column: str, task: SQLColumnExpression[int | None]) -> ColumnElement[Any]:
     """The task's `column` (operation_id, work_order_id), looked up per fact."""
     other = aliased(OperationTask)  # the query may read operation_task itself
     return select(getattr(other, column)).where(other.id == task).scalar_subquery()
 
 
-def narrow(scope: Scope, *, person: ColumnElement[int] | None = None,
-           task: ColumnElement[int] | None = None,
-           operation: ColumnElement[int] | None = None,
-           work_order: ColumnElement[int] | None = None) -> list[ColumnElement[bool]] | None:
+def narrow(scope: Scope, *, person: SQLColumnExpression[int | None] | None = None,
+           task: SQLColumnExpression[int | None] | None = None,
+           operation: SQLColumnExpression[int | None] | None = None,
+           work_order: SQLColumnExpression[int | None] | None = None,
+           ) -> list[ColumnElement[bool]] | None:
     """WHERE clauses keeping the facts of `scope`, given the columns the facts carry (a task,
     or for tasks themselves their operation and work order).
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement
+from sqlalchemy import BigInteger, SQLColumnExpression
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -18,7 +19,7 @@ class epoch_millis(FunctionElement[int]):
     type = BigInteger()
     inherit_cache = True
 
-    def __init__(self, column: ColumnElement[Any]) -> None:
+    def __init__(self, column: SQLColumnExpression[datetime | None]) -> None:
         super().__init__(column)
 
 

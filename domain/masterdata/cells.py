@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.masterdata.rows import RowError, SheetRow
 from domain.models import (
@@ -38,6 +38,10 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
+T = TypeVar("T")
+Parse = Callable[[object], T]  # one cell's value to what it means; raises Bad
+
+
 class Bad(Exception):
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
@@ -56,7 +60,7 @@ def raw_text(value: object) -> str:
     return str(value).strip()
 
 
-def text_of(limit: int, *, code: bool = False):
+def text_of(limit: int, *, code: bool = False) -> Parse[str]:
     def parse(value: object) -> str:
         text = raw_text(value)
         # Codes are compared, so full-width letters and digits become ASCII; names stay as typed.
@@ -68,8 +72,8 @@ def text_of(limit: int, *, code: bool = False):
     return parse
 
 
-def choice_of(table: Mapping[str, Any], key: str):
-    def parse(value: object) -> Any:
+def choice_of(table: Mapping[str, T], key: str) -> Parse[T]:
+    def parse(value: object) -> T:
         text = normalize_text(raw_text(value))
         try:
             return table[text.casefold()]
@@ -86,7 +90,7 @@ def number_text(value: object) -> str:
     return text.removeprefix("¥").removesuffix("元").strip()
 
 
-def decimal_of(places: int):
+def decimal_of(places: int) -> Parse[Decimal]:
     def parse(value: object) -> Decimal:
         text = number_text(value)
         try:
@@ -117,7 +121,7 @@ def whole_of(value: object) -> Decimal:
     return number
 
 
-def integer_of(minimum: int, maximum: int):
+def integer_of(minimum: int, maximum: int) -> Parse[int]:
     def parse(value: object) -> int:
         try:
             number = whole_of(value)
@@ -185,7 +189,8 @@ class Checker:
             self.error(row, column, "import.inconsistent", value=value, expected=first_value,
                        first_row=first_row)
 
-    def get(self, row: SheetRow, column: str, parse, *, required: bool = False) -> Any:
+    def get(self, row: SheetRow, column: str, parse: Parse[Any], *,
+            required: bool = False) -> Any:
         """The parsed cell, or None when it is blank or wrong (the error is recorded)."""
         value = row.values.get(column)
         if is_blank(value):

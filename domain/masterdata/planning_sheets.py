@@ -16,6 +16,7 @@ from domain.masterdata.cells import (
     YES_NO,
     Bad,
     Checker,
+    Parse,
     choice_of,
     decimal_of,
     integer_of,
@@ -93,7 +94,7 @@ def _code(row: SheetRow, column: str) -> str | None:
     return None if is_blank(value) else normalize_text(raw_text(value))
 
 
-def _positive(places: int):
+def _positive(places: int) -> Parse[Decimal]:
     parse = decimal_of(places)
 
     def positive(value: object) -> Decimal:

@@ -95,8 +95,8 @@ async def _current_routings(session: AsyncSession, codes: set[str]) -> dict[str,
 async def _load_work(session: AsyncSession, catalog: PlanningCatalog,
                      rows: list[SheetRow]) -> None:
     """The work orders, people and teams the assignments sheet may name."""
-    named = {code.work_order for r in rows if not is_blank(r.values.get("work_order"))
-             and (code := parse_typed_code(str(r.values["work_order"])))}
+    named = {label.work_order for r in rows if not is_blank(r.values.get("work_order"))
+             and (label := parse_typed_code(str(r.values["work_order"])))}
     lines = {(o, p) for r in rows if (o := code_of(r, "order_no")) and (p := code_of(r,
                                                                              "product_code"))}
     if lines:

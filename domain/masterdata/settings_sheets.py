@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import TypeVar
 
 from domain import factory_settings as fs
-from domain.masterdata.cells import ROLES, Bad, Checker, choice_of, integer_of, raw_text, text_of
+from domain.masterdata.cells import (
+    ROLES,
+    Bad,
+    Checker,
+    Parse,
+    choice_of,
+    integer_of,
+    raw_text,
+    text_of,
+)
 from domain.masterdata.rows import (
     FactorySettingsData,
     LadderStepData,
@@ -85,6 +96,10 @@ HOURS_SOURCES = {"clock": "clock", "打卡": "clock", "shift": "shift", "排班"
 _HHMM = re.compile(r"([01]?\d|2[0-3])[:：]([0-5]\d)")
 _REASON_CODE = re.compile(r"[A-Za-z0-9_\-]{1,32}")
 
+T = TypeVar("T")
+# Checks one sheet's rows, given the person codes that exist (None: not known); the good rows.
+SheetCheck = Callable[[list[SheetRow], Checker, Collection[str] | None], list[T]]
+
 
 def _choices(table: Mapping[str, str]) -> str:
     return ", ".join(dict.fromkeys(v for k, v in table.items() if k.isascii()))
@@ -101,7 +116,7 @@ def validate_settings(
     def rows(sheet: str) -> list[SheetRow] | None:
         return None if sheet not in sheets else list(sheets[sheet])
 
-    def given(sheet: str, validate):
+    def given(sheet: str, validate: SheetCheck[T]) -> tuple[T, ...] | None:
         found = rows(sheet)
         return None if found is None else tuple(validate(found, check, people))
 
@@ -121,7 +136,8 @@ def _code(value: object) -> str:
     return text
 
 
-def _reasons(rows: list[SheetRow], check: Checker, _people) -> list[ReasonData]:
+def _reasons(rows: list[SheetRow], check: Checker,
+             _people: Collection[str] | None) -> list[ReasonData]:
     seen: dict[str, int] = {}
     reasons = []
     for index, row in enumerate(rows):
@@ -139,7 +155,7 @@ def _reasons(rows: list[SheetRow], check: Checker, _people) -> list[ReasonData]:
     return reasons
 
 
-def _person(people: Collection[str] | None):
+def _person(people: Collection[str] | None) -> Parse[str]:
     def parse(value: object) -> str:
         code = normalize_text(raw_text(value))
         if people is not None and code not in people:
@@ -163,7 +179,7 @@ def _responsibles(rows: list[SheetRow], check: Checker,
     return found
 
 
-def _kind(table: Mapping[str, str]):
+def _kind(table: Mapping[str, str]) -> Parse[str]:
     def parse(value: object) -> str:
         text = normalize_text(raw_text(value)).casefold()
         if text in table:
@@ -191,14 +207,14 @@ def _duration(value: object) -> int:
         raise Bad("import.bad_duration", value=raw_text(value)) from None
 
 
-def _target(people: Collection[str] | None):
+def _target(people: Collection[str] | None) -> Parse[str]:
     def parse(value: object) -> str:
         text = normalize_text(raw_text(value))
         word = text.casefold()
         if word in TARGET_WORDS:
             return TARGET_WORDS[word]
-        prefix, colon, rest = text.partition(":")
-        prefix = TARGET_PREFIXES.get(prefix.strip().casefold())
+        head, colon, rest = text.partition(":")
+        prefix = TARGET_PREFIXES.get(head.strip().casefold())
         if not colon or prefix is None:
             return word  # a keyword (checked against the ladder) or unknown
         rest = rest.strip()
@@ -277,7 +293,8 @@ def _team(value: object) -> str:
     return _ANY_WORDS.get(text.casefold(), text)
 
 
-def _shifts(rows: list[SheetRow], check: Checker, _people) -> list[ShiftData]:
+def _shifts(rows: list[SheetRow], check: Checker,
+            _people: Collection[str] | None) -> list[ShiftData]:
     seen: dict[tuple[str, str], int] = {}
     shifts = []
     for row in rows:
@@ -329,17 +346,18 @@ def _setting_value(key: str, value: object) -> str:
     return str(minutes)
 
 
-def _settings(rows: list[SheetRow], check: Checker, _people) -> list[SettingData]:
+def _settings(rows: list[SheetRow], check: Checker,
+              _people: Collection[str] | None) -> list[SettingData]:
     seen: dict[str, int] = {}
     values = []
     for row in rows:
         before = len(check.errors)
         key = check.get(row, "key", _setting_key, required=True)
-        value = None
+        value: str | None = None
         if key is not None:
             check.unique(row, "key", key, key, seen)
-            value = check.get(row, "value", lambda v, key=key: _setting_value(key, v),
-                              required=True)
+            value = check.get(row, "value", partial(_setting_value, key), required=True)
         if len(check.errors) == before:
+            assert value is not None  # a blank or bad value is an error
             values.append(SettingData(row.row, key, value))
     return values

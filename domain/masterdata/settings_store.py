@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audit
 from domain.masterdata.rows import FactorySettingsData
 from domain.models import (
+    Base,
     DefectReason,
     FactorySetting,
     LadderStep,
@@ -82,6 +83,9 @@ async def store_settings(session: AsyncSession, data: FactorySettingsData,
     return done
 
 
+Model = TypeVar("Model", bound=Base)
+
+
 async def _delete(session: AsyncSession, row: Any) -> None:
     await session.delete(row)
 
@@ -91,11 +95,11 @@ async def _deactivate(session: AsyncSession, row: Any) -> None:
 
 
 async def _replace(
-    session: AsyncSession, sheet: str, model: type, key_of: Callable[[Any], Hashable],
+    session: AsyncSession, sheet: str, model: type[Model], key_of: Callable[[Model], Hashable],
     wanted: Mapping[Hashable, dict[str, Any]], actor_person_id: int | None, *,
-    new: Callable[[Any, dict[str, Any]], Any] | None = None,
-    remove: Callable[[AsyncSession, Any], Any] = _delete,
-    current: Callable[[Any], bool] = lambda row: True,
+    new: Callable[[Any, dict[str, Any]], Model] | None = None,
+    remove: Callable[[AsyncSession, Model], Any] = _delete,
+    current: Callable[[Model], bool] = lambda row: True,
 ) -> Replaced:
     """Make the table hold exactly `wanted` ({natural key: column values})."""
     existing = {key_of(row): row for row in (await session.scalars(select(model))).all()}
@@ -128,7 +132,7 @@ async def _replace(
     return result
 
 
-def _key_columns(model: type, key: Hashable) -> dict[str, Any]:
+def _key_columns(model: type[Base], key: Hashable) -> dict[str, Any]:
     """The natural key as columns, for tables whose key is one column."""
     column = {DefectReason: "code", FactorySetting: "key"}[model]
     return {column: key}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,10 @@ from domain.models import (
 )
 from domain.payload import work_order_code
 from domain.work_orders import release_work_order
+
+_Entity: TypeAlias = Person | Product | Routing | Order | WorkOrder
+# What the import did, audited once the new rows have their ids: (action, entity, detail).
+_Log: TypeAlias = list[tuple[str, _Entity, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,12 @@ class _Tally:
         self.counts[kind][outcome] += 1
 
     def result(self, released: list[str], settings: dict[str, Replaced]) -> ImportResult:
-        return ImportResult(**{k: Counts(**self.counts[k]) for k in
-                               ("people", "products", "routings", "orders", "work_orders")},
+        def counts(kind: str) -> Counts:
+            return Counts(**self.counts[kind])
+
+        return ImportResult(people=counts("people"), products=counts("products"),
+                            routings=counts("routings"), orders=counts("orders"),
+                            work_orders=counts("work_orders"),
                             released=tuple(released), settings=settings)
 
 
@@ -133,18 +141,18 @@ async def import_master_data(
     Raises ImportRejected with every error, changing nothing, if any row is wrong. Does not
     commit: the caller owns the transaction.
     """
-    sheets = {name: list(rows) for name, rows in sheets.items()}
-    stored = await _load(session, sheets)
-    data, errors = validate(sheets, known_products=stored.product_codes,
+    rows = {name: list(sheet) for name, sheet in sheets.items()}
+    stored = await _load(session, rows)
+    data, errors = validate(rows, known_products=stored.product_codes,
                             known_operations=stored.operation_codes,
                             known_people=stored.person_codes,
-                            known_planning=await load_catalog(session, sheets))
+                            known_planning=await load_catalog(session, rows))
     errors += _check_order_changes(data, stored)
     if errors:
         raise ImportRejected(errors)
 
     tally = _Tally()
-    log: list[tuple[str, object, dict[str, Any]]] = []
+    log: _Log = []
     _upsert_people(session, data.people, stored, tally, log)
     await _upsert_products(session, data.products, stored, tally, log)
     # Stock, BOMs and settings first: a work order released below is checked for material
@@ -200,7 +208,7 @@ async def _load(session: AsyncSession, sheets: Mapping[str, list[SheetRow]]) -> 
             .order_by(OperationTask.seq))).all():
         tasks[task.work_order_id].append(task)
     operation_codes = set((await session.scalars(select(Operation.code).distinct())).all())
-    person_codes: set[str] = set()
+    person_codes = set()
     if "responsibles" in sheets or "ladders" in sheets:
         person_codes = set((await session.scalars(select(Person.code))).all())
     return _Stored(
@@ -241,7 +249,7 @@ def _check_order_changes(data: MasterData, stored: _Stored) -> list[RowError]:
     return errors
 
 
-def _record(tally: _Tally, log: list, kind: str, action: str, entity: object,
+def _record(tally: _Tally, log: _Log, kind: str, action: str, entity: _Entity,
             changes: dict[str, Any]) -> None:
     if changes:
         tally.add(kind, "updated")
@@ -255,7 +263,7 @@ _PERSON_FIELDS = {"team": "team", "skills": "skills_text", "wage_mode": "wage_mo
 
 
 def _upsert_people(session: AsyncSession, people: tuple[PersonData, ...], stored: _Stored,
-                   tally: _Tally, log: list) -> None:
+                   tally: _Tally, log: _Log) -> None:
     for data in people:
         values = {"name": data.name, "role": data.role, "team": data.team,
                   "skills_text": ",".join(data.skills), "wage_mode": data.wage_mode,
@@ -286,7 +294,7 @@ def _operation_values(op: OperationData, base: Operation | None) -> dict[str, An
 
 
 async def _upsert_products(session: AsyncSession, products: tuple[ProductData, ...],
-                           stored: _Stored, tally: _Tally, log: list) -> None:
+                           stored: _Stored, tally: _Tally, log: _Log) -> None:
     for data in products:
         product = stored.products.get(data.code)
         if product is None:
@@ -337,7 +345,7 @@ async def _next_work_order_number(session: AsyncSession) -> int:
 
 
 async def _upsert_orders(session: AsyncSession, lines: tuple[OrderLineData, ...],
-                         stored: _Stored, tally: _Tally, log: list,
+                         stored: _Stored, tally: _Tally, log: _Log,
                          actor_person_id: int | None) -> list[str]:
     by_order: dict[str, list[OrderLineData]] = defaultdict(list)
     for line in lines:
@@ -345,8 +353,9 @@ async def _upsert_orders(session: AsyncSession, lines: tuple[OrderLineData, ...]
 
     def priority(line: OrderLineData) -> int:
         work_order = stored.work_orders.get((line.order_no, line.product_code))
-        keep = "priority" not in line.given and work_order is not None
-        return work_order.priority if keep else line.priority
+        if "priority" not in line.given and work_order is not None:
+            return work_order.priority
+        return line.priority
 
     # The order carries the earliest due date and the most urgent priority of its lines.
     for order_no, order_lines in by_order.items():

@@ -43,6 +43,7 @@ from telegram import Bot
 
 from bench.common import fresh_postgres, table
 from bot.botapi_server import LocalBotApi
+from bot.botapi_server.ratelimit import busiest_second
 from bot.config import Settings
 from bot.sender import OutboxSender
 from domain import work_order_changes
@@ -207,18 +208,9 @@ def _measured(what: str, api: LocalBotApi, users: list[Any], notices: int, annou
     return {"what": what, "people": len(users), "notices": notices, "announce_ms": announce_ms,
             "delivered": delivered, "seconds": seconds,
             "rate": (delivered - 1) / span if span else 0.0,
-            "peak": _busiest_second(sent_at), "count_429": api.stats["count_429"],
+            "peak": busiest_second(sent_at), "count_429": api.stats["count_429"],
             "lost": counts[0], "duplicated": sum(n for k, n in counts.items() if k > 1)}
 
-
-def _busiest_second(stamps: list[float]) -> int:
-    """The most messages the server accepted within any one second."""
-    best, first = 0, 0
-    for last, stamp in enumerate(stamps):
-        while stamp - stamps[first] >= 1.0:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
 
 
 async def run() -> list[dict[str, Any]]:

@@ -88,7 +88,7 @@ def _create(name: str) -> Awaitable[None]:
             await _make_template()
             _template_ready = True
             atexit.register(_drop_template)
-        await _admin_async([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        await _admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                             f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'])
     return run()
 
@@ -97,7 +97,7 @@ async def _make_template() -> None:
     from domain.db import make_engine
     from domain.migrate import upgrade
 
-    await _admin_async([f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)",
+    await _admin([f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)",
                         f"CREATE DATABASE {TEMPLATE}"])
     engine = make_engine(_server_url(TEMPLATE))
     try:
@@ -110,11 +110,7 @@ def _drop_template() -> None:
     _in_thread(lambda: _admin([f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"]))
 
 
-def _admin(statements: list[str]) -> Awaitable[None]:
-    return _admin_async(statements)
-
-
-async def _admin_async(statements: list[str]) -> None:
+async def _admin(statements: list[str]) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(POSTGRES)

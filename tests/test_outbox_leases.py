@@ -18,6 +18,7 @@ from telegram import Bot
 
 from bot import outbox_leases
 from bot.botapi_server import LocalBotApi
+from bot.botapi_server.ratelimit import busiest_second as per_second
 from bot.config import Settings
 from bot.sender import OutboxSender
 from domain.db import make_engine, make_sessionmaker
@@ -110,13 +111,8 @@ def numbers(user) -> list[int]:
 
 def busiest_second(api: LocalBotApi) -> int:
     """The most messages the server accepted within any one second."""
-    stamps = sorted(r.ts for r in api.requests if r.method == "sendMessage" and r.status == 200)
-    best, first = 0, 0
-    for last, stamp in enumerate(stamps):
-        while stamp - stamps[first] >= 1.0:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
+    return per_second(sorted(r.ts for r in api.requests
+                             if r.method == "sendMessage" and r.status == 200))
 
 
 async def test_two_processes_send_every_row_once_in_order_within_the_limits(

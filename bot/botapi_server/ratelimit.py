@@ -80,3 +80,14 @@ class RateLimiter:
         for _, bucket in buckets:
             bucket.tokens -= 1
         return None
+
+
+def busiest_second(stamps: list[float]) -> int:
+    """The most events (sorted times in seconds) within any one second: what a limit of N per
+    second is measured against."""
+    best, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamp - stamps[first] >= 1.0:
+            first += 1
+        best = max(best, last - first + 1)
+    return best

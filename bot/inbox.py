@@ -37,7 +37,7 @@ from telegram.warnings import PTBUserWarning
 from bot.i18n import render_text
 from bot.metrics import count
 from bot.pacing import nap, retry_seconds
-from domain.db import lost_to_another_writer
+from domain.db import lost_to_another_writer, rows_changed
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.models.base import utcnow
 from domain.notifications import Notice, enqueue
@@ -219,10 +219,10 @@ class Processor:
                     if scope.failure is not None:
                         raise scope.failure
                     # Conditional: if the update was applied meanwhile, drop these effects.
-                    claimed = await session.execute(
+                    claimed = await rows_changed(session,
                         update_inbox(update_id, processed_at=now)
                         .where(InboxUpdate.processed_at.is_(None)))
-                    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    if claimed != 1:
                         raise _AlreadyApplied
                     session.add(ProcessedUpdate(key=key, processed_at=now))
             except _AlreadyApplied:

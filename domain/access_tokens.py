@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import AccessToken, Person
 
@@ -103,10 +104,10 @@ async def revoke(session: AsyncSession, token_id: int, *, now: datetime,
     row = await session.get(AccessToken, token_id)
     if row is None or (purpose is not None and row.purpose != purpose):
         raise DomainError("board.token_unknown", id=token_id)
-    done = await session.execute(
+    done = await rows_changed(session,
         update(AccessToken).where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
         .values(revoked_at=now).execution_options(synchronize_session=False))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if done != 1:
         raise DomainError("board.token_already_revoked", id=token_id)
     await session.refresh(row)
     audit.record(session, "access_token.revoked", actor_person_id=actor.id if actor else None,

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from domain import audit, live_status, reminders, task_cards
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import (
     ChangeNotice,
@@ -221,11 +222,11 @@ async def acknowledge(session: AsyncSession, person: Person, notice_id: int,
     if notice.person_id != person.id:
         raise DomainError("change.not_yours")
     zone = ZoneInfo(rules_of(session).timezone)
-    done = await session.execute(
+    done = await rows_changed(session,
         update(ChangeNotice)
         .where(ChangeNotice.id == notice.id, ChangeNotice.acknowledged_at.is_(None))
         .values(acknowledged_at=now).execution_options(synchronize_session=False))
-    first = done.rowcount == 1  # type: ignore[attr-defined]
+    first = done == 1
     if first:
         notice.acknowledged_at = now
     else:

@@ -28,6 +28,7 @@ from domain.assignment import (
     team_label,
     view_of,
 )
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import (
     AssignedHow,
@@ -91,12 +92,12 @@ async def open_for_claim(session: AsyncSession, task_id: int, *, actor: Person, 
     if not offered:
         raise DomainError("claim.nobody", skill=operation.code, operation=operation.name,
                           team=team_label(claim_team))
-    opened = await session.execute(
+    opened = await rows_changed(session,
         update(OperationTask)
         .where(OperationTask.id == task.id, OperationTask.open_for_claim.is_(False))
         .values(open_for_claim=True, claim_team=claim_team)
         .execution_options(synchronize_session=False))
-    if opened.rowcount != 1:  # type: ignore[attr-defined]
+    if opened != 1:
         raise DomainError("claim.already_open", work_order=work_order.code, seq=task.seq,
                           operation=operation.name)
     set_committed_value(task, "open_for_claim", True)
@@ -130,12 +131,12 @@ async def claim(session: AsyncSession, task_id: int, person: Person, *,
     refusal = _may_claim(person, operation, task.claim_team)
     if refusal is not None:
         raise refusal
-    won = await session.execute(
+    won = await rows_changed(session,
         update(OperationTask)
         .where(OperationTask.id == task.id, OperationTask.open_for_claim.is_(True))
         .values(open_for_claim=False)
         .execution_options(synchronize_session=False))
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if won != 1:
         raise await _not_open(session, task, where)
     set_committed_value(task, "open_for_claim", False)
     session.add(TaskAssignee(task_id=task.id, person_id=person.id, assigned_at=now,

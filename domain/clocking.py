@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, reminders, shifts
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.factory_settings import FactorySettings, load_settings, parse_clock
 from domain.models import ClockEntry, ClockSource, Person, Reminder, Role
@@ -262,14 +263,14 @@ async def _close(session: AsyncSession, entry: ClockEntry, person: Person, *, ou
                           ZoneInfo(rules.timezone))
     minutes = paid_minutes(entry.clock_in_at, out, shift)
     rate = person.hourly_rate or Decimal("0")
-    closed = await session.execute(
+    closed = await rows_changed(session,
         update(ClockEntry)
         .where(ClockEntry.id == entry.id, ClockEntry.open_person_id.is_not(None))
         .values(open_person_id=None, clock_out_at=out, closed_at=now,
                 closed_by=by.id if by else None, close_source=source, fix_reason=reason,
                 hourly_rate=rate, paid_minutes=minutes)
         .execution_options(synchronize_session=False))
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    if closed != 1:
         raise DomainError("clock.not_in")
     await session.refresh(entry)
     for kind in (CLOCK_OPEN, SHIFT_END):

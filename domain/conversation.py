@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import rows_changed
 from domain.models import InputDraft, InputStatus, Person
 
 # An unanswered question goes stale, so a forgotten flow never swallows a later message.
@@ -66,10 +67,9 @@ async def get_input(session: AsyncSession, person: Person, draft_id: int, kind: 
 async def finish(session: AsyncSession, draft: InputDraft, now: datetime,
                  status: InputStatus = InputStatus.done) -> bool:
     """Close the input once (conditional): False if a double tap already closed it."""
-    # An UPDATE's result is a CursorResult (it has rowcount); execute() is typed as Result.
-    closed = cast("CursorResult[Any]", await session.execute(
+    closed = await rows_changed(session,
         update(InputDraft)
         .where(InputDraft.id == draft.id, InputDraft.status == InputStatus.open)
         .values(status=status, updated_at=now)
-        .execution_options(synchronize_session=False)))
-    return closed.rowcount == 1
+        .execution_options(synchronize_session=False))
+    return closed == 1

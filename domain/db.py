@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -70,6 +70,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes fails
         # with SQLITE_BUSY when another writer got in between, and busy_timeout cannot help it.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """How many rows a conditional UPDATE (or DELETE, INSERT … ON CONFLICT) changed: 1 means
+    this transaction won, 0 that someone else got there first."""
+    result = await session.execute(statement)
+    # execute() is typed as Result; a data-changing statement's is a CursorResult.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def make_sessionmaker(engine: AsyncEngine,

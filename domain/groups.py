@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, live_status
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import ChatState, GroupLink, Person, Role
 
@@ -95,10 +96,9 @@ async def unlink(session: AsyncSession, *, chat_id: int, purpose: str, person: P
     if purpose == STATUS and await live_status.showing(session, chat_id):
         done = 0  # other teams still show: the group stays linked
     else:
-        done = (await session.execute(
-            update(GroupLink).where(GroupLink.chat_id == chat_id, GroupLink.purpose == purpose,
-                                    GroupLink.active.is_(True)).values(active=False))
-                ).rowcount  # type: ignore[attr-defined]
+        done = await rows_changed(session, update(GroupLink).where(
+            GroupLink.chat_id == chat_id, GroupLink.purpose == purpose,
+            GroupLink.active.is_(True)).values(active=False))
     if done != 1 and not stopped:
         return False
     audit.record(session, "group.unlinked", actor_person_id=linker.id,

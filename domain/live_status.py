@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import (
     ChatState,
@@ -251,14 +252,14 @@ async def due(session: AsyncSession, now: datetime, throttle: Throttle) -> list[
 
 async def refresh(session: AsyncSession, item: Due, now: datetime) -> bool:
     """Claim the row and edit its message if its text changed; True when an edit was queued."""
-    claimed = await session.execute(
+    claimed = await rows_changed(session,
         update(LiveStatus)
         .where(LiveStatus.id == item.id, LiveStatus.active.is_(True),
                _same(LiveStatus.dirty_at, item.dirty_at),
                _same(LiveStatus.edited_at, item.edited_at))
         .values(dirty_at=None, edited_at=now)
         .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed != 1:
         return False  # another process took it, or a report came in: the next round
     row = await session.get(LiveStatus, item.id, populate_existing=True)
     assert row is not None

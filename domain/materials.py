@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.factory_settings import responsible_for
 from domain.models import (
@@ -333,10 +334,10 @@ async def _change_stock(session: AsyncSession, material: Material, change: Decim
     if new < 0:  # read fresh below: someone took it meanwhile
         raise DomainError("material.not_enough_stock", material=material.code,
                           qty=plain(-change), on_hand=plain(old), unit=material.unit)
-    changed = await session.execute(
+    changed = await rows_changed(session,
         update(Material).where(Material.id == material.id, Material.on_hand == old)
         .values(on_hand=new).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise _concurrent(material.id)
     material.on_hand = new
     await session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import task_cards
+from domain.db import rows_changed
 from domain.flow import arrived
 from domain.models import Operation, OperationTask, WorkOrder
 from domain.notifications import Button, Notice, notify_person
@@ -30,12 +31,12 @@ async def first_pieces_arrived(session: AsyncSession, work_order: WorkOrder,
     # (domain.task_reminders → domain.reminders) import much of the domain themselves.
     from domain.task_reminders import task_people
 
-    marked = await session.execute(
+    marked = await rows_changed(session,
         update(OperationTask)
         .where(OperationTask.id == task.id, OperationTask.ready_notified_at.is_(None))
         .values(ready_notified_at=now)
         .execution_options(synchronize_session=False))
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
+    if marked != 1:
         return
     set_committed_value(task, "ready_notified_at", now)
     operation = await session.get(Operation, task.operation_id)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, conversation, reminders, webhooks
 from domain import rework as rework_tasks
+from domain.db import rows_changed
 from domain.defects import match_reason, reason_label
 from domain.errors import DomainError
 from domain.factory_settings import (
@@ -256,7 +257,7 @@ async def decide(session: AsyncSession, person: Person, inspection_id: int, *, p
     check_split(passed, rework, scrap, inspection.quantity)
     if (rework or scrap) and not reason:
         raise DomainError("qc.reason_missing")
-    decided = await session.execute(
+    decided = await rows_changed(session,
         update(QCInspection)
         .where(QCInspection.id == inspection.id,
                QCInspection.status == InspectionStatus.pending)
@@ -267,7 +268,7 @@ async def decide(session: AsyncSession, person: Person, inspection_id: int, *, p
                 photo_file_id=photo_file_id)
         .execution_options(synchronize_session=False))
     await session.refresh(inspection)
-    if decided.rowcount != 1:  # type: ignore[attr-defined]  # someone was faster
+    if decided != 1:  # someone was faster
         raise await _settled(session, inspection)
 
     report = await session.get(WorkReport, inspection.report_id)
@@ -377,13 +378,13 @@ async def withdraw(session: AsyncSession, report: WorkReport, person: Person, *,
         select(QCInspection).where(QCInspection.report_id == report.id))
     if inspection is None:
         return
-    voided = await session.execute(
+    voided = await rows_changed(session,
         update(QCInspection)
         .where(QCInspection.id == inspection.id,
                QCInspection.status == InspectionStatus.pending)
         .values(status=InspectionStatus.voided, decided_at=now)
         .execution_options(synchronize_session=False))
-    if voided.rowcount != 1:  # type: ignore[attr-defined]
+    if voided != 1:
         await session.refresh(inspection)
         raise await _settled(session, inspection)
     await reminders.stop(session, fact_key(inspection.id), now)

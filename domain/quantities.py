@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import live_status, materials, partial_flow, progress, webhooks
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import OperationTask, TaskStatus, WorkOrder
 
@@ -76,7 +77,7 @@ async def apply(session: AsyncSession, work_order: WorkOrder, task: OperationTas
     """Add these amounts to the task (negative to take away), then recompute the states."""
     deltas = {name: amount for name, amount in zip(_FIELDS, (good, scrap, pending_qc, rework),
                                                    strict=True) if amount}
-    changed = await session.execute(
+    changed = await rows_changed(session,
         update(OperationTask)
         .where(OperationTask.id == task.id, OperationTask.version == task.version)
         .values(version=OperationTask.version + 1,
@@ -84,7 +85,7 @@ async def apply(session: AsyncSession, work_order: WorkOrder, task: OperationTas
                    for name, amount in deltas.items()})
         .execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise ConcurrentChange(task.id)
     # Mirror the committed change in memory without marking it dirty (no second UPDATE).
     for name, amount in deltas.items():

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import Invite, Person, Role
 from domain.rules import FactoryRules
@@ -78,12 +79,12 @@ async def redeem_invite(
     if bound is not None and bound.id != invite.person_id:
         raise DomainError("invite.account_taken", name=bound.name, code=bound.code)
 
-    claimed = await session.execute(
+    claimed = await rows_changed(session,
         update(Invite)
         .where(Invite.id == invite.id, Invite.used_at.is_(None))
         .values(used_at=now, used_by_telegram_id=telegram_user_id)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed != 1:
         raise DomainError("invite.used")
 
     person = await session.get(Person, invite.person_id)

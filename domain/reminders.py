@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import shifts
+from domain.db import rows_changed
 from domain.factory_settings import Rung, ladder_for
 from domain.groups import groups_for
 from domain.models import EscalationStep, Person, Priority, Reminder, ReminderStatus
@@ -353,13 +354,13 @@ async def _not_before(p: _Pass, kind: Follow, reminder: Reminder) -> datetime | 
 
 async def _move(p: _Pass, reminder: Reminder, **values: Any) -> None:
     """Change the reminder only if it is still at the step we read (else someone else won)."""
-    changed = await p.session.execute(
+    changed = await rows_changed(p.session,
         update(Reminder)
         .where(Reminder.id == reminder.id, Reminder.step == reminder.step,
                Reminder.status == ReminderStatus.active)
         .values(**values)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise _Raced(reminder.id)
     for name, value in values.items():
         set_committed_value(reminder, name, value)

@@ -20,6 +20,7 @@ from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, qc, rework, webhooks
+from domain.db import rows_changed
 from domain.defects import match_reason, reason_label
 from domain.errors import DomainError
 from domain.factory_settings import Reason, load_settings
@@ -426,12 +427,12 @@ async def _record(
     rework_task = await _check_amount(session, person, draft, work_order, seq, good + scrap,
                                       rules)
     task = neighbours(work_order.tasks, seq)[1]
-    used = await session.execute(
+    used = await rows_changed(session,
         update(ReportDraft)
         .where(ReportDraft.id == draft.id, ReportDraft.status == DraftStatus.open)
         .values(status=DraftStatus.used)
     )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
+    if used != 1:
         raise DomainError("report.card_used")
     operation = task.operation
     # Settings are read only when needed: most reports are good pieces off a checkpoint.
@@ -507,13 +508,13 @@ async def undo_report(
         raise DomainError("undo.inspected")
     elif following is not None and processed(following) > task.good_qty - report.good_qty:
         raise DomainError("undo.consumed", next_operation=following.seq)
-    voided = await session.execute(
+    voided = await rows_changed(session,
         update(WorkReport)
         .where(WorkReport.id == report.id, WorkReport.status == report.status)
         .values(status=ReportStatus.voided, accepted_qty=0, voided_at=now, voided_by=person.id,
                 void_reason="undo")
     )
-    if voided.rowcount != 1:  # type: ignore[attr-defined]
+    if voided != 1:
         raise DomainError("undo.already")
     if report.rework_task_id is not None:
         rework_task = await rework.by_id(session, report.rework_task_id)

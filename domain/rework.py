@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.defects import reason_label
 from domain.errors import DomainError
 from domain.factory_settings import FactorySettings, load_settings
@@ -158,13 +159,13 @@ async def _change(session: AsyncSession, rework: ReworkTask, now: datetime, **de
     reported = back + after["pending_qc_qty"]
     status = (ReworkStatus.done if back >= after["quantity"]
               else ReworkStatus.in_progress if reported > 0 else ReworkStatus.open)
-    changed = await session.execute(
+    changed = await rows_changed(session,
         update(ReworkTask)
         .where(ReworkTask.id == rework.id, ReworkTask.version == rework.version)
         .values(**values, status=status, version=rework.version + 1,
                 done_at=now if status == ReworkStatus.done else None)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise ConcurrentChange(rework.task_id)
     await session.refresh(rework)
 
@@ -226,13 +227,13 @@ async def reassign(session: AsyncSession, actor: Person, rework_id: int, person_
     if person is None:
         raise DomainError("rework.cannot_take", code=rework.code)
     previous = await session.get(Person, rework.assignee_id) if rework.assignee_id else None
-    changed = await session.execute(
+    changed = await rows_changed(session,
         update(ReworkTask)
         .where(ReworkTask.id == rework.id, ReworkTask.version == rework.version,
                ReworkTask.status != ReworkStatus.done)
         .values(assignee_id=person.id, version=rework.version + 1)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise ConcurrentChange(rework.task_id)
     await session.refresh(rework)
     audit.record(session, "rework.reassigned", actor_person_id=actor.id, entity="rework_task",

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import rows_changed
 from domain.models import (
     DeliveryStatus,
     FloorException,
@@ -73,9 +74,9 @@ async def emit(session: AsyncSession, event: str, key: str, data: dict[str, Any]
              "created_at": now} for endpoint_id in endpoints]
     assert session.bind is not None  # domain.db makes every session bound to its engine
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    done = await session.execute(insert(WebhookDelivery).values(rows).on_conflict_do_nothing(
+    done = await rows_changed(session, insert(WebhookDelivery).values(rows).on_conflict_do_nothing(
         index_elements=["endpoint_id", "event_key"]))
-    return max(done.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return max(done or 0, 0)
 
 
 # --- the events, each called at the one place it happens ------------------------------------

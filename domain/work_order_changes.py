@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import audit, changes, live_status, progress, task_reminders, webhooks
 from domain.changes import Line
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.flow import processed
 from domain.models import (
@@ -279,12 +280,12 @@ async def _change(session: AsyncSession, work_order: WorkOrder, tasks: list[Oper
 async def _set(session: AsyncSession, work_order: WorkOrder, states: Sequence[str],
                version: int, **values: Any) -> None:
     """Change the work order only if it is still in one of `states` and at `version`."""
-    done = await session.execute(
+    done = await rows_changed(session,
         update(WorkOrder)
         .where(WorkOrder.id == work_order.id, WorkOrder.status.in_(states),
                WorkOrder.version == version)
         .values(**values).execution_options(synchronize_session=False))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if done != 1:
         raise DomainError("change.changed_meanwhile", work_order=work_order.code)
     for name, value in values.items():
         set_committed_value(work_order, name, value)
@@ -296,12 +297,12 @@ async def _replan(session: AsyncSession, work_order: WorkOrder, tasks: list[Oper
     for task in tasks:
         if task.planned_qty == work_order.quantity:
             continue
-        done = await session.execute(
+        done = await rows_changed(session,
             update(OperationTask)
             .where(OperationTask.id == task.id, OperationTask.version == task.version)
             .values(planned_qty=work_order.quantity, version=OperationTask.version + 1)
             .execution_options(synchronize_session=False))
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        if done != 1:
             raise ConcurrentChange(task.id)  # a report meanwhile: the update is retried
         set_committed_value(task, "planned_qty", work_order.quantity)
         set_committed_value(task, "version", task.version + 1)

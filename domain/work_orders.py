@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.material_shortage import schedule_material_check
 from domain.models import Operation, OperationTask, TaskStatus, WorkOrder, WorkOrderStatus, utcnow
@@ -36,12 +36,11 @@ async def release_work_order(
         raise DomainError("work_order.no_operations", work_order=work_order.code)
 
     now = now or utcnow()
-    # An UPDATE's result is a CursorResult (it has rowcount); execute() is typed as Result.
-    changed = cast("CursorResult[Any]", await session.execute(
+    changed = await rows_changed(session,
         update(WorkOrder)
         .where(WorkOrder.id == work_order.id, WorkOrder.status == WorkOrderStatus.draft)
-        .values(status=WorkOrderStatus.released, released_at=now, version=work_order.version + 1)))
-    if changed.rowcount != 1:
+        .values(status=WorkOrderStatus.released, released_at=now, version=work_order.version + 1))
+    if changed != 1:
         raise DomainError("work_order.bad_state", work_order=work_order.code,
                           status=work_order.status)
 

@@ -18,6 +18,7 @@ from domain import audit, webhooks
 from domain.andon import following, line_stop, posts
 from domain.andon.posts import ENTITY, exception_code
 from domain.andon.subject import Subject
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.factory_settings import ladder_for, load_settings, responsible_for
 from domain.models import (
@@ -125,13 +126,13 @@ async def _load(session: AsyncSession, exception_id: int) -> FloorException:
 async def _move(session: AsyncSession, exception: FloorException, allowed: tuple[str, ...],
                 **values: Any) -> None:
     """Change the status only from `allowed`; otherwise say who got there first."""
-    moved = await session.execute(
+    moved = await rows_changed(session,
         update(FloorException)
         .where(FloorException.id == exception.id, FloorException.status.in_(allowed))
         .values(version=FloorException.version + 1, **values)
         .execution_options(synchronize_session=False))
     await session.refresh(exception)
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if moved != 1:
         await _already(session, exception)
 
 
@@ -316,14 +317,14 @@ async def reject_fix(session: AsyncSession, person: Person, exception_id: int, *
 async def close_by_time(session: AsyncSession, exception_id: int, version: int,
                         now: datetime, rules: FactoryRules) -> bool:
     """Nobody confirmed the fix in time: closed, if it is still that resolution waiting."""
-    closed = await session.execute(
+    closed = await rows_changed(session,
         update(FloorException)
         .where(FloorException.id == exception_id, FloorException.version == version,
                FloorException.status == ExceptionStatus.resolved)
         .values(status=ExceptionStatus.closed, closed_at=now, closed_by=None,
                 version=FloorException.version + 1)
         .execution_options(synchronize_session=False))
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    if closed != 1:
         return False
     exception = await _load(session, exception_id)
     audit.record(session, "exception.closed", entity=ENTITY, entity_id=exception.id, by="time")

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, changes, task_cards
 from domain.assignment import Load, assign, workload
+from domain.db import rows_changed
 from domain.dispatch import heuristic
 from domain.dispatch.loading import PLANNED_WORK_ORDER, in_team, load_floor
 from domain.errors import DomainError
@@ -183,13 +184,13 @@ async def repin(session: AsyncSession, *, plan_id: int, version: int, line_id: i
             if x.pinned and x.person_id is not None}
     pins[line.task_id] = person_id
     computed = heuristic.plan(floor.pinned(pins), floor.workers, floor.now)
-    bumped = await session.execute(
+    bumped = await rows_changed(session,
         update(DispatchPlan)
         .where(DispatchPlan.id == plan.id, DispatchPlan.version == version,
                DispatchPlan.status == DispatchStatus.proposed)
         .values(version=version + 1)
         .execution_options(synchronize_session=False))
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    if bumped != 1:
         raise DomainError("dispatch.stale", plan=plan.id)
     plan.version = version + 1
     await session.execute(delete(DispatchLine).where(DispatchLine.plan_id == plan.id))
@@ -213,13 +214,13 @@ async def discard(session: AsyncSession, *, plan_id: int, version: int, actor: P
 async def _decide(session: AsyncSession, plan: DispatchPlan, version: int, status: str,
                   now: datetime) -> bool:
     """proposed → status, once: False when another tap decided (or edited) it first."""
-    changed = await session.execute(
+    changed = await rows_changed(session,
         update(DispatchPlan)
         .where(DispatchPlan.id == plan.id, DispatchPlan.version == version,
                DispatchPlan.status == DispatchStatus.proposed)
         .values(status=status, decided_at=now)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         return False
     plan.status, plan.decided_at = status, now
     return True

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.db import rows_changed
 from domain.errors import DomainError
 from domain.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from domain.webhooks import ALL, EVENTS
@@ -89,11 +90,11 @@ async def listing(session: AsyncSession, ids: list[int] | None = None, *,
 async def remove(session: AsyncSession, endpoint_id: int, *, now: datetime,
                  label: str | None = None) -> Endpoint:
     """No more events for it; its waiting deliveries are given up (conditional: once)."""
-    removed = await session.execute(
+    removed = await rows_changed(session,
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.active.is_(True))
         .values(active=False).execution_options(synchronize_session=False))
-    if removed.rowcount != 1:  # type: ignore[attr-defined]
+    if removed != 1:
         raise DomainError("webhook.unknown", id=endpoint_id)
     await session.execute(
         update(WebhookDelivery)

@@ -11,9 +11,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    """Markdown table lines: the first column left-aligned (what), the others right (figures)."""
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+def table(header: Sequence[str], rows: Iterable[Sequence[object]],
+          left: Sequence[int] = (0,)) -> list[str]:
+    """Markdown table lines: the columns in `left` left-aligned (what, words), the others right
+    (figures)."""
+    rule = "".join("---|" if n in left else "---:|" for n in range(len(header)))
+    lines = ["| " + " | ".join(header) + " |", "|" + rule]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return lines
 

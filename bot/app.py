@@ -10,6 +10,7 @@ from contextlib import suppress
 from functools import partial
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from telegram.ext import Application
@@ -21,14 +22,16 @@ from bot.board_link import board_base_url
 from bot.config import Settings
 from bot.doorbell import Doorbell
 from bot.i18n import render_text
-from bot.inbox import Processor, Receiver, on_error, store_updates
+from bot.inbox import OutageNotices, Processor, Receiver, on_error, store_updates
 from bot.processes import Heartbeat, release_webhook, set_webhook
 from bot.render import commands_for, group_commands
 from bot.sender import OutboxSender
+from bot.telegram_out import Floodgate
 from bot.web import WebServer
 from bot.webhook_sender import WebhookSender
 from domain import clock
-from domain.db import make_engine, make_sessionmaker
+from domain.db import DatabaseHealth, make_engine, make_sessionmaker
+from domain.factory_settings import factory_tag
 from domain.migrate import upgrade
 from handlers.telegram import routes
 from handlers.telegram.scope import Services
@@ -47,11 +50,41 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_url)
         .updater(None)  # we poll ourselves, storing each update before confirming it
+        .rate_limiter(Floodgate())  # a 429's retry_after holds every call (bot/telegram_out.py)
         .build()
     )
     routes.register(application)
     application.add_error_handler(on_error)
     return application
+
+
+class OutageLog(logging.Filter):
+    """Keeps an outage to the lines DatabaseHealth writes, for loops that log each failed pass
+    themselves: the heartbeat and the webhook sender (a traceback every few seconds), and
+    APScheduler, which warns at every run skipped because the last still waits for the
+    database. Their database errors go to the health instead (which logs the outage once)."""
+
+    LOGGERS = {"bot.processes": "heartbeat", "bot.webhook_sender": "webhook sender",
+               "apscheduler.scheduler": "scheduler"}
+
+    def __init__(self, health: DatabaseHealth) -> None:
+        super().__init__()
+        self.health = health
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        where = self.LOGGERS.get(record.name, record.name)
+        if error is not None and self.health.failed(error, where) is not None:
+            return False
+        return not (self.health.down and "maximum number of running instances" in record.msg)
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def remove(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
 
 
 class GongdanBot:
@@ -68,16 +101,24 @@ class GongdanBot:
         clock.set_clock(settings.clock)
         self.engine = engine or make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine, settings.rules)
+        # One view of the database's health for every loop: an outage is logged once.
+        self.health = DatabaseHealth(count=metrics.count)
+        self.outage_log = OutageLog(self.health)
         self.application = build_application(settings)
-        self.sender = OutboxSender(self.application.bot, self.sessions, settings)
+        self.sender = OutboxSender(self.application.bot, self.sessions, settings,
+                                   health=self.health)
         self.webhook_sender = WebhookSender(self.sessions, settings)
         self.web_services = WebServices(self.sessions, settings.rules,
                                         render=partial(render_text, zone=settings.zone),
                                         counters=lambda: dict(metrics.COUNTS))
         self.processor = Processor(self.application, self.sessions, self._committed,
-                                   default_lang=settings.language)
+                                   default_lang=settings.language, health=self.health,
+                                   zone=settings.zone)
+        self.outage_notices = OutageNotices(self.application.bot, self.health,
+                                            default_lang=settings.language)
         self.receiver = None if webhook else Receiver(
-            self.application, self.sessions, self.processor.wake, poll_timeout=poll_timeout)
+            self.application, self.sessions, self.processor.wake, poll_timeout=poll_timeout,
+            health=self.health, notices=self.outage_notices)
         if webhook:
             self.web_services.receive = self._receive
             self.web_services.webhook_path = settings.webhook_path
@@ -88,14 +129,24 @@ class GongdanBot:
         # Other processes' senders hold leases on some chats: ring them when messages are due.
         self.doorbell = (Doorbell(settings.database_url, self.sender.wake)
                          if self.sender.shared else None)
-        self.clockwork = Clockwork(self.sessions, settings.rules, self._outbox_changed)
+        self.clockwork = Clockwork(self.sessions, settings.rules, self._outbox_changed,
+                                   health=self.health)
         self.tasks: list[asyncio.Task[None]] = []
         self.web = (WebServer(self.web_services, settings.http_host, settings.http_port)
                     if settings.http_port is not None else None)
 
     async def _receive(self, raws: list[dict[str, Any]]) -> None:
-        """A webhook request: into the inbox (committed when this returns), then processed."""
-        await store_updates(self.sessions, raws)
+        """A webhook request: into the inbox (committed when this returns), then processed.
+        With the database away Telegram is answered 503 and delivers the update again."""
+        try:
+            await store_updates(self.sessions, raws)
+        except Exception as error:
+            if self.health.failed(error, "webhook") is None:
+                raise
+            self.outage_notices.tell(raws)
+            raise web.HTTPServiceUnavailable(text="database unavailable, try again later\n",
+                                             headers={"Retry-After": "5"}) from error
+        self.health.written()
         self.processor.wake()
 
     def _outbox_changed(self) -> None:
@@ -111,6 +162,8 @@ class GongdanBot:
 
     async def start(self) -> None:
         await upgrade(self.engine)
+        async with self.sessions() as session, session.begin():
+            await factory_tag(session)  # drawn before any card is printed or checked
         await self.application.initialize()
         me = self.application.bot.bot
         self.application.bot_data["services"] = Services(
@@ -126,6 +179,7 @@ class GongdanBot:
                 commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=lang)
             await self.application.bot.set_my_commands(
                 group_commands(lang), scope=BotCommandScopeAllGroupChats(), language_code=lang)
+        self.outage_log.install()
         # The JobQueue starts with the Application: the first sweep catches up at once.
         install(self.application.job_queue, self.clockwork,
                 sweep_seconds=self.settings.sweep_seconds,
@@ -171,11 +225,12 @@ class GongdanBot:
         if self.doorbell is not None:
             await self.doorbell.stop()
         await self.application.shutdown()
+        self.outage_log.remove()
         await self.engine.dispose()
 
     async def run_forever(self) -> None:
-        await self.start()
-        try:
+        try:  # a start that fails half way (Telegram refuses the token) still stops what it began
+            await self.start()
             await asyncio.gather(*self.tasks)
         finally:
             await self.stop()

@@ -15,6 +15,7 @@ from bot import (
     messages_kpis,
     messages_live_status,
     messages_materials,
+    messages_people,
     messages_qc,
     messages_reminders,
     messages_summary,
@@ -134,7 +135,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "help.supervisor": {
         "zh": "班组长 / 厂长命令：\n/status 所有未完工单（每道工序的良品、报废、待检、返工）\n"
-              "/invite 工号 [角色] 生成注册邀请\n/tasks 我的任务\n/exception 报告异常（或点任务卡上的"
+              "/invite 工号 [角色] 生成注册邀请  /remove 工号 移出离职人员（厂长）\n/tasks 我的任务\n/exception 报告异常（或点任务卡上的"
               "「⚠️ 报告异常」）\n报工：发送流转卡照片或输入编码。\n\n"
               "质检：没有指定质检员时，待检的报工发给您，用「✅ 全部合格」「❌ 不合格…」「✂️ 分批判定…」"
               "判定；返工单（RW-…）可点「改派」交给别人。\n"
@@ -153,7 +154,8 @@ CATALOG: dict[str, dict[str, str]] = {
               "物料：/materials 工单 需求/已领/已用/库存  /issue 工单 物料 数量 领料（或拍卡片配文「领料」）  "
               "/return 工单 物料 数量 退料  /stock [物料] 库存；开工时缺料会自动报缺料异常",
         "en": "Supervisor and manager commands:\n/status every open work order (good, scrap, pending QC and "
-              "rework per operation)\n/invite CODE [role] invite someone\n/tasks my tasks\n"
+              "rework per operation)\n/invite CODE [role] invite someone  /remove CODE remove "
+              "someone who left (managers)\n/tasks my tasks\n"
               "/exception report a problem (or tap \"⚠️ Report a problem\" on a task card)\n"
               "Report work: send a card photo or type its code.\n\n"
               "QC: with no inspector assigned, held reports come to you; decide with \"✅ Pass "
@@ -201,6 +203,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "label.invalid": {"zh": "这个码不是本厂的流转卡（{reason}），不能报工。",
                       "en": "That code is not one of this factory's travel cards ({reason}); "
                             "nothing was recorded."},
+    "label.other_factory": {
+        "zh": "这张流转卡来自其他工厂（厂标 {factory}），不是本厂的工单，没有记录任何内容。"
+              "本厂的卡上印的是 GD1:{ours}/…；请扫本厂的卡，或输入卡上的工单号。",
+        "en": "That card comes from another factory (tag {factory}), not one of our work "
+              "orders; nothing was recorded. Our cards read GD1:{ours}/…; scan one of ours, or "
+              "type the work order code.",
+    },
+    "label.bad_factory_tag": {
+        "zh": "「{tag}」不是有效的厂标：{length} 个字符，取自 {alphabet}。",
+        "en": "\"{tag}\" is not a factory tag: {length} characters from {alphabet}.",
+    },
     # --- cards and reports
     "card.show": {
         "zh": "工单 {work_order} · {product_name}\n工序 {seq} {operation_name}\n"
@@ -296,6 +309,25 @@ CATALOG: dict[str, dict[str, str]] = {
     "qty.not_whole": {"zh": "「{text}」不是有效的件数。请输入整数，例如 30，或 30 2 毛刺。",
                       "en": "\"{text}\" is not a number of pieces. Type a whole number, "
                             "e.g. 30, or 30 2 burr."},
+    "qty.unclear": {"zh": "「{text}」看不出是几件，什么都没有记录。数量请不带千位逗号、不以 0 开头，"
+                          "例如 1000；良品和报废用空格分开，例如 30 2。",
+                    "en": "\"{text}\" is not a clear number of pieces; nothing was recorded. "
+                          "Write numbers without thousands commas or leading zeros, e.g. 1000; "
+                          "good and scrap apart, e.g. 30 2."},
+    "message.edited": {"zh": "改过的消息不会重新处理（以免重复记录），什么都没有改变。请重新发送；"
+                             "要更正已记录的报工，请先点「撤销」。",
+                       "en": "An edited message is not read again (it could count twice); "
+                             "nothing changed. Send it anew; to correct a recorded report, "
+                             "press Undo first."},
+    "team.unknown": {"zh": "没有叫「{team}」的班组。", "en": "There is no team called \"{team}\"."},
+    "command.private_only": {"zh": "{command} 请在和我的私聊里使用。",
+                             "en": "{command} works in a private chat with me."},
+    "group.not_linked": {"zh": "本群没有绑定，工单助手在这里只回答 /link。",
+                         "en": "This group is not linked: the bot answers /link here, nothing "
+                               "else."},
+    "summary.group_not_linked": {"zh": "本群没有绑定「管理」用途，不在这里发日报。",
+                                 "en": "This group is not linked for management: no summary "
+                                       "here."},
     "text.scan_first": {"zh": "请先拍流转卡或输入工单编码，再输入数量。",
                         "en": "Scan the card or type its code first, then the quantity."},
     "text.not_understood": {"zh": "没看懂。发送流转卡照片或输入编码报工，/help 查看帮助。",
@@ -345,6 +377,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "errors.internal": {"zh": "出了点问题，这条消息没有处理成功。请稍后再试。",
                         "en": "Something went wrong; that message was not processed. Please "
                               "try again."},
+    "run.token_refused": {
+        "zh": "Telegram 拒绝了 TELEGRAM_BOT_TOKEN：请检查令牌（向 @BotFather 获取）后再启动。",
+        "en": "Telegram refused TELEGRAM_BOT_TOKEN: check the token (from @BotFather) and start "
+              "again."},
+    "errors.storage_away": {
+        "zh": "⏳ 系统暂时无法保存数据。您的消息已收到，恢复后会自动处理并回复您，请不要重复发送。",
+        "en": "⏳ The system cannot save anything right now. Your message has arrived and will "
+              "be handled as soon as it is back, with a reply then; please do not send it again."},
     # --- buttons
     "btn.all_left": {"zh": "全部剩余 {n}", "en": "All left: {n}"},
     "btn.qty": {"zh": "{n}", "en": "{n}"},
@@ -397,7 +437,7 @@ CATALOG["text.bilingual"] = {"zh": "{zh}", "en": "{en}"}  # a label kept in both
 for _part in (messages_qc, messages_andon, messages_groups, messages_reminders, messages_wages,
               messages_kpis, messages_summary, messages_export, messages_board, messages_assign,
               messages_dispatch, messages_changes, messages_materials, messages_live_status,
-              messages_freeform, messages_api):
+              messages_freeform, messages_api, messages_people):
     CATALOG.update(_part.MESSAGES)
     for _group, _values in _part.LABELS.items():
         LABELS.setdefault(_group, {}).update(_values)

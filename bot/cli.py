@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from bot import log_redaction
 from bot.config import Settings
 from bot.i18n import render_text
 from domain.db import make_engine, make_sessionmaker
@@ -22,7 +24,9 @@ from domain.migrate import upgrade
 from domain.models.base import utcnow
 
 # Command groups that live in their own modules: each has add_commands(sub) and COMMANDS.
-_EXTENSIONS = [import_module(name) for name in ("bot.cli_api", "bot.cli_ops")]
+_EXTENSIONS = [import_module(name)
+               for name in ("bot.cli_api", "bot.cli_ops", "bot.cli_people",
+                            "bot.cli_factory")]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,8 +110,8 @@ def _iso_day(text: str) -> date:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    _setup_logging(settings)
     commands: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
         "run": cmd_run, "demo": cmd_demo, "db": cmd_db, "import": cmd_import,
         "invite": cmd_invite, "labels": cmd_labels, "status": cmd_status,
@@ -130,6 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _setup_logging(settings: Settings) -> None:
+    """Log lines on stderr, none of them carrying a secret (bot/log_redaction.py), at
+    GONGDAN_LOG_LEVEL (DEBUG, INFO, WARNING...; default WARNING, `run` INFO)."""
+    logging.basicConfig(level=_log_level() or logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    log_redaction.install(log_redaction.secrets_of(settings))
+
+
+def _log_level() -> int | None:
+    name = os.environ.get("GONGDAN_LOG_LEVEL", "").strip().upper()
+    level = logging.getLevelName(name) if name else None
+    if name and not isinstance(level, int):
+        raise SystemExit(f"GONGDAN_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {name!r}")
+    return level
+
+
 async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
     engine = make_engine(settings.database_url)
     try:
@@ -142,12 +162,15 @@ async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[int]
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram.error import InvalidToken
+
     from bot.app import GongdanBot
 
-    logging.getLogger().setLevel(logging.INFO)
-    # Not every request and every job run: httpx would also log the token in each URL.
-    for chatty in ("httpx", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    level = _log_level() or logging.INFO
+    logging.getLogger().setLevel(level)
+    if level > logging.DEBUG:  # not every request and every job run (DEBUG shows them, masked)
+        for chatty in ("httpx", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     bot = GongdanBot(settings, webhook=args.webhook)  # checks the webhook settings first
     # SIGTERM (docker stop, systemctl stop) stops as Ctrl-C does: the process signs off, and
     # the last webhook process removes the webhook.
@@ -159,6 +182,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         await bot.run_forever()
     except asyncio.CancelledError:  # a signal: stopped cleanly
         pass
+    except InvalidToken:
+        raise DomainError("run.token_refused") from None
     return 0
 
 
@@ -174,7 +199,9 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    print(f"database at head: {settings.database_url}")
+    from sqlalchemy.engine import make_url
+
+    print(f"database at head: {make_url(settings.database_url).render_as_string()}")
     return 0
 
 

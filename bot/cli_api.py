@@ -23,6 +23,8 @@ def add_commands(sub: Any) -> None:
     token.add_argument("--days", type=int, default=365, help="valid for (default 365)")
     token.add_argument("--revoke", type=int, metavar="ID", help="revoke the token with this id")
     token.add_argument("--list", action="store_true", help="every API token and its state")
+    token.add_argument("--for", dest="holder", metavar="CODE",
+                       help="a person's own token (工号): it stops working when they leave")
 
     webhook = sub.add_parser("webhook", help="where the ERP receives events (signed POSTs)")
     actions = webhook.add_subparsers(dest="webhook_action", required=True)

@@ -12,6 +12,7 @@ from domain import access_tokens
 from domain.access_tokens import IssuedToken
 from domain.errors import DomainError
 from domain.models.base import utcnow
+from domain.registration import person_by_code
 
 
 def print_listing(tokens: list[access_tokens.TokenInfo], settings: Settings) -> None:
@@ -19,7 +20,8 @@ def print_listing(tokens: list[access_tokens.TokenInfo], settings: Settings) -> 
     for t in tokens:
         state = "revoked" if t.revoked_at else "active" if t.active(now) else "expired"
         until = f"{t.expires_at.astimezone(settings.zone):%Y-%m-%d}" if t.expires_at else "-"
-        print(f"{t.id}\t{state}\tuntil {until}\t{t.label or '-'}\t{t.created_by or '-'}")
+        print(f"{t.id}\t{state}\tuntil {until}\t{t.label or '-'}\t{t.created_by or '-'}"
+              + (f"\tfor {t.holder}" if t.holder else ""))
 
 
 async def list_or_revoke(session: Any, args: argparse.Namespace, settings: Settings, *,
@@ -44,11 +46,15 @@ async def list_or_revoke(session: Any, args: argparse.Namespace, settings: Setti
 
 async def issue(session: Any, args: argparse.Namespace, settings: Settings, *,
                 purpose: str, noun: str, command: str, use: str = "") -> IssuedToken:
-    """A new token; what it is goes to stderr, so the caller prints the secret alone."""
+    """A new token; what it is goes to stderr, so the caller prints the secret alone. With
+    `--for CODE` it is that person's own, and dies with them."""
+    code = getattr(args, "holder", None)
+    holder = await person_by_code(session, code) if code else None
     issued = await access_tokens.issue(session, now=utcnow(), days=args.days, label=args.label,
-                                       purpose=purpose)
+                                       purpose=purpose, holder=holder)
     until = f"{issued.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M}"
     print(f"{noun} {issued.id}" + (f" ({issued.label})" if issued.label else "")
+          + (f", {holder.name}'s own" if holder else "")
           + f", valid until {until}; shown only now.{use} Revoke with: gongdan {command} "
           f"--revoke {issued.id}", file=sys.stderr)
     return issued

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import re
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from domain import clock
 from domain.db import default_url
@@ -59,6 +62,15 @@ class Settings:
     # How often the process says it is alive; silent for 3 beats, it counts as gone.
     heartbeat_seconds: float = 5.0
     rules: FactoryRules = field(default_factory=FactoryRules)
+
+    def __repr__(self) -> str:
+        """Every field, the secrets masked: a settings object printed in a log or a traceback
+        gives away neither the bot's token, the webhook's secret nor the database's password."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("token", "webhook_secret"):
+            shown[name] = "***" if shown[name] else shown[name]
+        shown["database_url"] = _without_password(self.database_url)
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -145,6 +157,13 @@ class Settings:
                                         "GONGDAN_HEARTBEAT_SECONDS"),
             rules=rules,
         )
+
+
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(not a database URL)"
 
 
 def _positive(text: str, name: str) -> float:

@@ -100,11 +100,13 @@ class Shift:
         return user
 
 
-async def wait_until_settled(api: LocalBotApi, bot: GongdanBot, timeout: float) -> None:
-    """Wait until every update was processed and every reply was handed to the Bot API."""
+async def wait_until_settled(api: LocalBotApi, bot: GongdanBot, timeout: float,
+                             every: float = 0.05) -> None:
+    """Wait until every update was processed and every reply was handed to the Bot API
+    (looking every `every` seconds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(every)
         if api.pending_updates() or bot.sender.in_flight:
             continue
         async with bot.sessions() as session:

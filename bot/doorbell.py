@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -30,6 +31,9 @@ class Doorbell:
         self.again = False
 
     async def start(self) -> None:
+        await self._listen()
+
+    async def _listen(self) -> None:
         import asyncpg
 
         self.connection = await asyncpg.connect(self.dsn)
@@ -40,6 +44,7 @@ class Doorbell:
             self.ringing.cancel()
         if self.connection is not None:
             await self.connection.close()
+            self.connection = None
 
     def ring(self) -> None:
         """Tell every process's sender to look (one NOTIFY in flight; rings meanwhile fold
@@ -59,4 +64,8 @@ class Doorbell:
                 if not self.again:
                     return
         except Exception as error:  # the senders still look every second
+            if self.connection.is_closed():  # dropped (a restart, an outage): listen anew
+                with suppress(Exception):  # still away: the next ring tries again
+                    await self._listen()
+                return
             log.warning("doorbell: %s", error)

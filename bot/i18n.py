@@ -38,8 +38,10 @@ def _localise(params: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, An
     for name, value in params.items():
         if isinstance(value, dict) and set(value) == {"zh", "en"}:
             out[name] = value[lang]  # a name kept in both languages (a configured reason...)
-        elif name.endswith("_at") and isinstance(value, str):
-            out[name] = datetime.fromisoformat(value).astimezone(zone).strftime("%m-%d %H:%M")
+        elif name.endswith("_at") and isinstance(value, (str, datetime)):
+            # A str from the outbox's JSON; a datetime straight from a refusal (a callback's answer).
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+            out[name] = moment.astimezone(zone).strftime("%m-%d %H:%M")
         elif name.endswith("_seconds") and isinstance(value, int):
             out[name] = duration(value, lang)
         elif name in ("role", "needed"):

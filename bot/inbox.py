@@ -8,6 +8,12 @@ one transaction per update: the handler's effects, its outbox messages and the u
 idempotency key commit together. On start it finishes whatever the inbox still holds, so
 `kill -9` at any point loses nothing and applies nothing twice.
 
+When the database is away (locked by another process, the disk full, the connection dropped),
+both wait and try again (domain.db.DatabaseHealth logs the outage once, with what is wrong):
+the receiver confirms nothing it could not store, so Telegram keeps those updates, and tells
+each person who writes meanwhile, once, that the message will be handled (OutageNotices); the
+processor leaves the update where it is, without counting the failure against it.
+
 Several processes share one inbox (webhook mode on PostgreSQL): each scans it, and an update is
 claimed inside its processing transaction (`FOR UPDATE SKIP LOCKED`). Not got means applied
 already (go on) or held by another process right now: this chat's lane stops there, so a chat's
@@ -24,20 +30,22 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 from telegram.warnings import PTBUserWarning
 
-from bot.i18n import render_text
+from bot.i18n import DEFAULT_ZONE, render_text
 from bot.metrics import count
-from bot.pacing import nap, retry_seconds
-from domain.db import lost_to_another_writer, rows_changed
+from bot.pacing import Bucket, nap, retry_seconds
+from domain.db import DatabaseHealth, lost_to_another_writer, rows_changed
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.models.base import utcnow
 from domain.notifications import Notice, enqueue
@@ -53,6 +61,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 MAX_ATTEMPTS = 5
 # A chat whose update failed, or is held by another process, is looked at again after this.
 LANE_REST = 0.2
+# Updates that could not be stored for a reason other than the database being away (a bug):
+# asked for again after this many seconds.
+STORE_RETRY = 5.0
 
 
 def chat_of(raw: dict[str, Any]) -> int | None:
@@ -81,15 +92,62 @@ async def store_updates(sessions: async_sessionmaker[AsyncSession],
         await session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing())
 
 
+class OutageNotices:
+    """While the database is away, a person who writes to the bot in private is told once per
+    outage that the message arrived and will be handled: else they send it again, and a report
+    sent twice counts twice. Sent straight to the Bot API (the outbox is in the database), so
+    best effort and paced: whoever is not told now may be at the next try."""
+
+    def __init__(self, bot: Bot, health: DatabaseHealth, default_lang: str = "zh",
+                 per_second: float = 10.0) -> None:
+        self.bot = bot
+        self.health = health
+        self.default_lang = default_lang
+        self.pace = Bucket(per_second, per_second)
+        self.outage = -1.0  # DatabaseHealth.began of the outage `told` is about
+        self.told: set[int] = set()
+        self.sending: set[asyncio.Task[None]] = set()
+
+    def tell(self, raws: list[dict[str, Any]]) -> None:
+        if self.outage != self.health.began:
+            self.outage, self.told = self.health.began, set()
+        for raw in raws:
+            message = raw.get("message") or {}
+            chat = message.get("chat") or {}
+            if chat.get("type") != "private" or chat["id"] in self.told:
+                continue
+            if self.pace.wait_time() > 0:
+                return
+            self.pace.take()
+            self.told.add(chat["id"])
+            code = (message.get("from") or {}).get("language_code") or ""
+            lang = ("zh" if code.lower().startswith("zh") else "en") if code \
+                else self.default_lang
+            task = asyncio.get_running_loop().create_task(
+                self._send(chat["id"], render_text("errors.storage_away", lang)))
+            self.sending.add(task)
+            task.add_done_callback(self.sending.discard)
+
+    async def _send(self, chat_id: int, text: str) -> None:
+        try:
+            await self.bot.send_message(chat_id, text)
+        except TelegramError as error:
+            log.info("could not tell chat %s about the outage: %s", chat_id, error)
+
+
 class Receiver:
     """Our own getUpdates loop (PTB's stock polling confirms before the handlers ran)."""
 
     def __init__(self, application: Application, sessions: async_sessionmaker[AsyncSession],
-                 on_stored: Callable[[], None], poll_timeout: int = 25) -> None:
+                 on_stored: Callable[[], None], poll_timeout: int = 25,
+                 health: DatabaseHealth | None = None,
+                 notices: OutageNotices | None = None) -> None:
         self.application = application
         self.sessions = sessions
         self.on_stored = on_stored
         self.poll_timeout = poll_timeout
+        self.health = health or DatabaseHealth()
+        self.notices = notices
         self.offset: int | None = None
 
     async def run(self) -> None:
@@ -115,10 +173,28 @@ class Receiver:
             backoff = 1.0
             if not raws:
                 continue
-            await store_updates(self.sessions, list(raws))
+            if self.health.down and self.notices is not None:
+                self.notices.tell(raws)  # before the store waits for the database again
+            if not await self._store(list(raws)):
+                # The offset stays: Telegram keeps them and hands them out again next time.
+                await asyncio.sleep(self.health.retry_delay() if self.health.down
+                                    else STORE_RETRY)
+                continue
             # Only now may Telegram forget them: the next call carries this offset.
             self.offset = max(int(r["update_id"]) for r in raws) + 1
             self.on_stored()
+
+    async def _store(self, raws: list[dict[str, Any]]) -> bool:
+        try:
+            await store_updates(self.sessions, raws)
+        except Exception as error:  # whatever it is, the updates stay at Telegram
+            if self.health.failed(error, "receiver") is None:
+                log.exception("could not store %d updates; they stay unconfirmed", len(raws))
+            elif self.notices is not None:
+                self.notices.tell(raws)
+            return False
+        self.health.written()
+        return True
 
 
 class Processor:
@@ -126,12 +202,15 @@ class Processor:
 
     def __init__(self, application: Application, sessions: async_sessionmaker[AsyncSession],
                  on_committed: Callable[[], None], lanes: int = 8,
-                 default_lang: str = "zh") -> None:
+                 default_lang: str = "zh", health: DatabaseHealth | None = None,
+                 zone: ZoneInfo = DEFAULT_ZONE) -> None:
         self.application = application
         self.default_lang = default_lang
+        self.zone = zone  # times in callback answers are shown in the factory's zone
         self.sessions = sessions
         self.on_committed = on_committed
         self.lanes = lanes
+        self.health = health or DatabaseHealth()
         self.wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -142,8 +221,16 @@ class Processor:
         busy: dict[int | None, asyncio.Task[None]] = {}
         slots = asyncio.Semaphore(self.lanes)
         while True:
+            if self.health.down:  # lanes that met the outage come back at once: pace them
+                await asyncio.sleep(self.health.retry_delay())
             self.wakeup.clear()
-            pending = await self._pending(exclude=set(busy))
+            try:
+                pending = await self._pending(exclude=set(busy))
+            except Exception as error:
+                if self.health.failed(error, "inbox processor") is None:
+                    log.exception("could not read the inbox")
+                await asyncio.sleep(self.health.retry_delay())
+                continue
             for chat_id, updates in pending.items():
                 busy[chat_id] = asyncio.get_running_loop().create_task(
                     self._lane(updates, slots))
@@ -156,6 +243,8 @@ class Processor:
         slots = asyncio.Semaphore(self.lanes)
         while pending := await self._pending(exclude=set()):
             await asyncio.gather(*(self._lane(u, slots) for u in pending.values()))
+            if self.health.down:
+                await asyncio.sleep(self.health.retry_delay())
 
     async def _pending(self, exclude: set[int | None],
                        batch: int = 1000) -> dict[int | None, list[tuple[int, str]]]:
@@ -194,10 +283,11 @@ class Processor:
                 await asyncio.sleep(random.uniform(0, 0.02 * 2 ** attempt))
         else:
             outcome = _FAILED
-        if outcome is _FAILED or outcome is _HELD:
+        if outcome is _FAILED or outcome is _HELD or outcome is _AWAY:
             return False
         if outcome is _DONE:
             return True
+        self.health.written()
         if outcome is not None:
             await self._answer_callback(*outcome)
         count("updates_handled")
@@ -205,16 +295,24 @@ class Processor:
         return True
 
     async def _apply(self, update_id: int, key: str, payload: str) -> Any:
-        update = Update.de_json(json.loads(payload), self.application.bot)
+        try:
+            update = Update.de_json(json.loads(payload), self.application.bot)
+        except Exception as error:  # nobody can read it: counted like any failure, then parked
+            await self._failed(update_id, error)
+            return _FAILED
         now = utcnow()
         async with self.sessions() as session:
             scope = UpdateScope(session=session, key=key, now=now)
             token = current_scope.set(scope)
             try:
                 async with session.begin():
-                    claim = await _claim(session, update_id)
-                    if claim is not None:
-                        return claim  # applied already, or another process is at it
+                    # On SQLite (one process, one lane per chat) the conditional mark below is
+                    # the claim: a claim first would take the one write lock and hold it
+                    # through a photo's download and decode.
+                    if session.bind.dialect.name != "sqlite":
+                        claim = await _claim(session, update_id)
+                        if claim is not None:
+                            return claim  # applied already, or another process is at it
                     await self.application.process_update(update)
                     if scope.failure is not None:
                         raise scope.failure
@@ -232,6 +330,12 @@ class Processor:
             except Exception as error:
                 if lost_to_another_writer(error):  # a deadlock: run it again, like a change
                     raise ConcurrentChange(update_id) from error
+                if self.health.failed(error, "inbox processor") is not None:
+                    return _AWAY  # not the update's fault: no attempt used up
+                if _telegram_away(error):  # getFile met a 429, a 5xx or no answer
+                    count("updates_waiting_for_telegram")  # /metrics shows how often
+                    log.debug("update %s waits for Telegram (%s)", update_id, error)
+                    return _AWAY
                 await self._failed(update_id, error)
                 return _FAILED
             finally:
@@ -240,7 +344,7 @@ class Processor:
         if query is None:
             return None
         notice, lang = scope.callback_answer or (None, self.default_lang)
-        text = render_text(notice.key, lang, notice.params) if notice else ""
+        text = render_text(notice.key, lang, notice.params, self.zone) if notice else ""
         return query.id, text, bool(scope.extra.get("alert"))
 
     async def _answer_callback(self, query_id: str, text: str, alert: bool = False) -> None:
@@ -256,6 +360,13 @@ class Processor:
 
     async def _failed(self, update_id: int, error: BaseException) -> None:
         log.exception("update %s failed", update_id, exc_info=error)
+        try:
+            await self._count_attempt(update_id, error)
+        except Exception as again:  # this attempt goes uncounted; the update is tried again
+            if self.health.failed(again, "inbox processor") is None:
+                log.exception("could not record the failure of update %s", update_id)
+
+    async def _count_attempt(self, update_id: int, error: BaseException) -> None:
         async with self.sessions() as session, session.begin():
             row = await session.get(InboxUpdate, update_id)
             if row is None:
@@ -276,13 +387,20 @@ class _AlreadyApplied(Exception):
 
 
 _FAILED = object()
+_AWAY = object()  # the database is away: the update waits, its attempts untouched
 _DONE = object()  # applied already (by us before, or by another process)
 _HELD = object()  # another process is applying it right now
 
 
+def _telegram_away(error: BaseException) -> bool:
+    """Telegram flooded, failing or not answering: not the update's fault, as a 400 is."""
+    return isinstance(error, RetryAfter) or (isinstance(error, NetworkError)
+                                             and not isinstance(error, BadRequest))
+
+
 async def _claim(session: AsyncSession, update_id: int) -> object | None:
-    """Lock the update's row for this transaction: None when it is ours to apply, else _DONE
-    or _HELD. (SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE already holds every row.)"""
+    """Lock the update's row for this transaction (PostgreSQL, several processes): None when it
+    is ours to apply, else _DONE or _HELD."""
     row = (await session.execute(
         select(InboxUpdate.processed_at).where(InboxUpdate.update_id == update_id)
         .with_for_update(skip_locked=True))).first()
@@ -297,6 +415,12 @@ async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any])
     errors (a job's) are logged here."""
     scope = current_scope.get(None)
     if update is not None and scope is not None and scope.failure is context.error:
+        return
+    if update is not None and scope is not None and scope.failure is None and \
+            isinstance(context.error, SQLAlchemyError):
+        # Raised outside a handler's own try (looking the person up): the transaction is
+        # spoilt either way, so the processor rolls it back and decides as for the others.
+        scope.failure = context.error
         return
     log.error("unhandled error", exc_info=context.error)
 

@@ -2,7 +2,8 @@
 
 Cards are 1-bit images: Pillow writes greyscale PDF pages as lossy JPEG, which blurs the
 codes. The QR does the work in phone photos (short uppercase payload, version 1-2, ECC M,
-about 30 mm wide); the full-width Code128 serves hand-held scanners and close-ups.
+about 30 mm wide); the full-width Code128 serves hand-held scanners and close-ups. Both
+carry the factory tag (`GD1:K7QF/WO-000123`), so another factory's card is refused.
 
 `render_card` also records where it drew each code in `image.info["codes"]` (a list of
 `CodeBox`, the card's own QR first), so callers can crop or cover them.
@@ -64,6 +65,12 @@ class Card:
     # A rework card 返工单: the work order the pieces belong to, and why they came back.
     rework_of: str | None = None
     defect: str | None = None
+    # The installation's factory tag printed in every code (domain.factory_settings.factory_tag);
+    # None prints untagged codes, as cards had before tags.
+    factory: str | None = None
+
+    def payload(self, operation_seq: int | None = None) -> str:
+        return format_payload(self.work_order, operation_seq, factory=self.factory)
 
 
 class CodeBox(NamedTuple):
@@ -197,7 +204,7 @@ def _title(c: _Canvas, card: Card, y: int) -> int:
 
 def _identity(c: _Canvas, card: Card, y: int) -> int:
     """The QR on the left; the work order and what it is about on the right."""
-    payload = format_payload(card.work_order)
+    payload = card.payload()
     module_px = c.px(QR_MM) // qr_modules(payload)
     qr = qr_image(payload, module_px)
     x = c.left - QR_QUIET * module_px // 2  # half the quiet zone may sit in the margin
@@ -229,7 +236,7 @@ def _identity(c: _Canvas, card: Card, y: int) -> int:
 
 def _barcode(c: _Canvas, card: Card, y: int) -> int:
     """Code128 across the card, the payload printed under it for typing by hand."""
-    payload = format_payload(card.work_order)
+    payload = card.payload()
     width = c.image.width
     bars, module_px = code128_image(payload, width - c.px(2.0), c.px(13.0))
     c.place("code128", payload, bars, ((width - bars.width) // 2, y), module_px)
@@ -242,9 +249,9 @@ def _barcode(c: _Canvas, card: Card, y: int) -> int:
 def _operations_table(c: _Canvas, card: Card, top: int, per_operation_codes: bool) -> None:
     ops = sorted(card.operations, key=lambda op: op.seq)
     head_h = c.px(5.5)
-    row_h, module_px, shown = _row_layout(ops, card.work_order, c.bottom - top - head_h, c,
+    row_h, module_px, shown = _row_layout(ops, card, c.bottom - top - head_h, c,
                                           per_operation_codes)
-    qr_col = c.right - _op_qr_side(ops, card.work_order) * module_px if module_px else c.right
+    qr_col = c.right - _op_qr_side(ops, card) * module_px if module_px else c.right
     cols = [c.left, c.left + c.px(12), c.left + c.px(30), qr_col - c.px(13)]  # seq code name QC
 
     c.draw.rectangle((c.left, top, c.right, top + head_h), fill=BLACK)
@@ -253,7 +260,7 @@ def _operations_table(c: _Canvas, card: Card, top: int, per_operation_codes: boo
     for x, title in zip(cols, titles, strict=True):
         c.text((x + c.px(1), top + c.px(1)), title, head_font, fill=WHITE)
 
-    y = top + head_h
+    y = top + head_h + QR_QUIET // 2 * module_px  # half the first code's quiet zone
     size = max(c.px(2.6), min(c.px(3.6), row_h // 2))
     font = card_font(size)
     for op in ops[:shown]:
@@ -267,14 +274,14 @@ def _operations_table(c: _Canvas, card: Card, top: int, per_operation_codes: boo
             c.draw.rectangle((x, mid - size // 2 - pad, x + _text_width(font, "QC") + 2 * pad,
                               mid + size // 2 + pad), fill=BLACK)
             c.text((x + pad, mid), "QC", font, fill=WHITE, anchor="lm")
-        if module_px:
-            payload = format_payload(card.work_order, op.seq)
+        if module_px:  # centred on the row, its quiet zone shared with its neighbours'
+            payload = card.payload(op.seq)
             qr = qr_image(payload, module_px)
             xy = (c.right - qr.width, y + (row_h - qr.height) // 2)
             c.place("qr", payload, qr, xy, module_px)
         y += row_h
         # Row rules stop short of the QR column so they never cut into a quiet zone.
-        c.draw.line((c.left, y, qr_col, y), fill=BLACK, width=max(1, c.px(0.25)))
+        c.draw.line((c.left, y, qr_col - 1, y), fill=BLACK, width=max(1, c.px(0.25)))
 
     if shown < len(ops):
         more = f"… +{len(ops) - shown} 道工序 more operations"
@@ -282,20 +289,25 @@ def _operations_table(c: _Canvas, card: Card, top: int, per_operation_codes: boo
 
 
 def _row_layout(
-    ops: list[CardOperation], work_order: str, avail: int, c: _Canvas, per_operation_codes: bool
+    ops: list[CardOperation], card: Card, avail: int, c: _Canvas, per_operation_codes: bool
 ) -> tuple[int, int, int]:
     """Row height, per-operation QR module size (0 = no codes) and how many rows fit.
 
     Rows shrink to share the space; below the smallest readable module (or text size) the
     table stops and prints how many operations were left off rather than unreadable codes.
+    Stacked codes share the quiet zone between them (each still has its four white modules):
+    a row is one quiet zone shorter than a code, and half a quiet zone stays free above the
+    first row and below the last. So a tagged, version-2 code per operation fits eight rows.
     """
     n = max(1, len(ops))
     if per_operation_codes and ops:
-        side = _op_qr_side(ops, work_order)
+        side = _op_qr_side(ops, card)
+        pitch = side - QR_QUIET  # modules from one code to the next
         min_module = max(2, c.px(MIN_MODULE_MM))
         max_module = max(min_module, c.px(MAX_OP_QR_MM) // side)
-        row_h = max(side * min_module, min(side * max_module, avail // n))
-        module_px = row_h // side
+        module_px = max(min_module, min(max_module, avail // (n * pitch + QR_QUIET)))
+        row_h = pitch * module_px
+        avail -= QR_QUIET * module_px
     else:
         module_px = 0
         row_h = max(c.px(4.0), min(c.px(12.0), avail // n))
@@ -304,8 +316,8 @@ def _row_layout(
     return row_h, module_px, shown
 
 
-def _op_qr_side(ops: list[CardOperation], work_order: str) -> int:
-    return max(qr_modules(format_payload(work_order, op.seq)) for op in ops)
+def _op_qr_side(ops: list[CardOperation], card: Card) -> int:
+    return max(qr_modules(card.payload(op.seq)) for op in ops)
 
 
 # --- output ---------------------------------------------------------------------------------

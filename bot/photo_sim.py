@@ -418,10 +418,12 @@ _OPERATIONS = [
 ]
 _MIX = [("easy", 0.27), ("normal", 0.5), ("hard", 0.13), ("closeup", 0.1)]
 NO_CODE_SHARE = 0.05
+# The factory tag the corpus's cards are printed with, as a real installation's would be.
+CORPUS_FACTORY = "K7QF"
 
 
-def fake_card(number: int, rng: random.Random) -> Card:
-    """A plausible card for work order `number`."""
+def fake_card(number: int, rng: random.Random, factory: str | None = CORPUS_FACTORY) -> Card:
+    """A plausible card for work order `number`, printed by the factory tagged `factory`."""
     product_code, product_name = rng.choice(_PRODUCTS)
     ops = rng.sample(_OPERATIONS, rng.randint(3, 8))
     return Card(
@@ -437,13 +439,14 @@ def fake_card(number: int, rng: random.Random) -> Card:
             CardOperation(10 * (i + 1), code, name, code in ("FQC", "HEAT") or rng.random() < 0.2)
             for i, (code, name) in enumerate(ops)
         ],
+        factory=factory,
     )
 
 
 def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
-    """`n` phone photos of cards: about 27 % easy, 50 % normal, 13 % hard, 10 % close-ups of
-    the Code128 alone, and 5 % without any code (a blank sheet, or a card with its codes
-    covered). `readable` is False where the code is not in the pixels: see `in_the_pixels`.
+    """`n` phone photos of cards (tagged CORPUS_FACTORY): about 27 % easy, 50 % normal, 13 %
+    hard, 10 % close-ups of the Code128 alone, and 5 % without any code (a blank sheet, or a
+    card with its codes covered). `readable` is False where the code is not in the pixels: see `in_the_pixels`.
     """
     rng = random.Random(seed)
     no_code = max(1, round(n * NO_CODE_SHARE)) if n >= 10 else 0
@@ -460,9 +463,9 @@ def corpus(n: int = 200, seed: int = 0) -> list[CorpusItem]:
         if difficulty == "closeup":
             image = barcode_strip(image, rng)
         jpeg, info = _photo(image, photo_seed, difficulty)
-        readable = in_the_pixels(jpeg, info, f"GD1:{card.work_order}")
+        readable = in_the_pixels(jpeg, info, card.payload())
         items.append(CorpusItem(f"{i:03d}-{difficulty}-{card.work_order}", jpeg,
-                                f"GD1:{card.work_order}", readable, difficulty, info))
+                                card.payload(), readable, difficulty, info))
     return items
 
 

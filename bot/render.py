@@ -129,6 +129,7 @@ _COMMANDS = {
     "board": ("车间看板链接", "shop-floor board link"),
     "assign": ("派工", "assign a task"),
     "unassign": ("撤下派工", "take someone off a task"),
+    "remove": ("移出离职人员", "remove someone who left"),
     "open": ("开放认领", "open a task for claiming"),
     "dispatch": ("排产建议 [班组]", "dispatch suggestion [team]"),
     "rush": ("插单（先看影响再确认）", "rush order (preview, then confirm)"),
@@ -153,7 +154,7 @@ _BY_ROLE = {
 }
 _MANAGER = ("status", "dispatch", "rush", "change", "hold", "resume", "cancel", "assign", "open",
             "unassign", "materials", "issue", "return", "stock", "summary", "kpi", "team", "export", "board", "exception", "tasks", "me",
-            "clockin", "clockout", "invite", "lang", "help")
+            "clockin", "clockout", "invite", "remove", "lang", "help")
 
 
 def commands_for(role: str | None, lang: str) -> list[BotCommand]:

@@ -47,6 +47,7 @@ from bot.processes import wall_clock
 from bot.render import commands_for, render
 from bot.send_budget import SharedBudget
 from bot.telegram_out import EditTarget, Poster
+from domain.db import DatabaseHealth
 from domain.models import ChatState, OutboxMessage, OutboxStatus
 from domain.models.base import utcnow
 
@@ -70,6 +71,11 @@ class Outcome:
     migrated: tuple[int, int] | None = None
     # An edit that had to become a new message: (outbox row it edited, the new message).
     moved: tuple[int, int] | None = None
+    # False when the try failed for a reason that is not the message's (the database away):
+    # it does not count towards MAX_ATTEMPTS.
+    counted: bool = True
+    # The payload to keep once sent, without the notice's secret params (a board link's token).
+    forgotten: str | None = None
 
 
 class OutboxSender:
@@ -78,8 +84,10 @@ class OutboxSender:
 
     def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession],
                  settings: Settings, *, name: str | None = None, shared: bool | None = None,
-                 lease: timedelta = outbox_leases.LEASE) -> None:
+                 lease: timedelta = outbox_leases.LEASE,
+                 health: DatabaseHealth | None = None) -> None:
         self.bot = bot
+        self.health = health or DatabaseHealth()
         self.sessions = sessions
         self.settings = settings
         self.name = (name or settings.process_name)[:64]
@@ -110,7 +118,10 @@ class OutboxSender:
                 # Results first: each send wakes us, so a kill loses as few as can be.
                 await self.flush()
                 delay = await self.pump()
-            except Exception:  # the database away for a moment: nothing is lost, try again
+            except Exception as error:  # nothing is lost: the rows wait, results stay here
+                if self.health.failed(error, "outbox sender") is not None:
+                    await asyncio.sleep(self.health.retry_delay())
+                    continue
                 log.exception("outbox sender: trying again in a second")
                 delay = 1.0
             await nap(self.wakeup, min(delay, 1.0))
@@ -266,6 +277,17 @@ class OutboxSender:
 
     async def _send(self, row: OutboxMessage, chat_id: int,
                     target: EditTarget | None) -> Outcome:
+        outcome = await self._post(row, chat_id, target)
+        payload = json.loads(row.payload)
+        if outcome.status == OutboxStatus.sent and payload.get("secret"):
+            params = payload.get("params", {})
+            payload["params"] = {k: "[sent]" if k in payload["secret"] else v
+                                 for k, v in params.items()}
+            outcome.forgotten = json.dumps(payload, ensure_ascii=False)
+        return outcome
+
+    async def _post(self, row: OutboxMessage, chat_id: int,
+                    target: EditTarget | None) -> Outcome:
         payload = json.loads(row.payload)
         try:
             if row.method == "commands":
@@ -290,7 +312,9 @@ class OutboxSender:
             return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
         except RetryAfter as error:
             metrics.count("sender_429")
-            return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after))
+            # Told to wait, not failed: a flood that lasts uses up none of the attempts.
+            return Outcome(row.id, None, error="429", retry_in=retry_seconds(error.retry_after),
+                           counted=False)
         except ChatMigrated as error:
             return Outcome(row.id, None, error="migrated",
                            migrated=(row.chat_id, int(error.new_chat_id)))
@@ -302,6 +326,14 @@ class OutboxSender:
         except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
             backoff = min(60.0, 0.5 * 2 ** row.attempts)
             return Outcome(row.id, None, error=str(error), retry_in=backoff)
+        except Exception as error:  # never leave the chat marked busy: try again later
+            reason = self.health.failed(error, "outbox sender")
+            if reason is not None:  # a file made from the database, which is away
+                return Outcome(row.id, None, error=reason, counted=False,
+                               retry_in=self.health.retry_delay())
+            log.exception("outbox row %s could not be sent", row.id)
+            return Outcome(row.id, None, error=f"{type(error).__name__}: {error}"[:2000],
+                           retry_in=min(60.0, 0.5 * 2 ** row.attempts))
 
     async def flush(self) -> None:
         if not self.results:
@@ -312,16 +344,19 @@ class OutboxSender:
         except BaseException:
             self.results[:0] = results  # written next time: a database hiccup sends nothing twice
             raise
+        self.health.written()
         self.unflushed.difference_update(o.row_id for o in results)
 
     async def _write_back(self, results: list[Outcome], now: datetime) -> None:
         async with self.sessions() as session, session.begin():
             for outcome in results:
-                values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1,
-                                          "error": outcome.error}
+                tries = OutboxMessage.attempts + int(outcome.counted)
+                values: dict[str, Any] = {"attempts": tries, "error": outcome.error}
                 if outcome.status == OutboxStatus.sent:
                     values.update(status=OutboxStatus.sent, sent_at=now,
                                   telegram_message_id=outcome.message_id)
+                    if outcome.forgotten is not None:
+                        values["payload"] = outcome.forgotten
                 elif outcome.status == OutboxStatus.failed:
                     values.update(status=OutboxStatus.failed)
                 else:

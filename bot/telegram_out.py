@@ -1,18 +1,28 @@
 """How a rendered notice becomes Telegram calls: a message, a photo with its caption, a file
 made at send time, or an edit of a message sent before; with the fallbacks that keep the words
 going out (mentions refused, a photo id that is not a photo, a message too old to edit).
-bot/sender.py decides what to send when; this decides how."""
+bot/sender.py decides what to send when; this decides how.
+
+Every call the bot makes (sends, edits, callback answers, getFile) passes the `Floodgate`: a 429
+shuts it for the retry_after Telegram named, for the whole bot, since a 429 does not say whether
+the chat or the bot was flooding. Long polling is not held: receiving goes on (the receiver
+waits out a 429 of its own), and the inbox keeps what arrives until replies may go again.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, InputFile
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
 
 from bot import attachments
+from bot.pacing import retry_seconds
 from bot.render import Rendered, as_caption, caption_head, edited_caption
 
 log = logging.getLogger(__name__)
@@ -157,3 +167,61 @@ class Poster:
 def _gone(error: BadRequest) -> bool:
     """The chat itself is gone: retrying as another kind of message will not help."""
     return "chat not found" in str(error).lower()
+
+
+class Floodgate(BaseRateLimiter[None]):
+    """PTB's hook around every Bot API call but getUpdates: after a 429 no call starts until
+    its retry_after has passed, and then one call goes first, alone, to find out whether the
+    flood is over. (Without that one, every call held back would go at the same moment and
+    meet the next 429 together.)"""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or (lambda: asyncio.get_running_loop().time())
+        self.shut_until = 0.0
+        self.reopening = False  # a window has passed and no call has gone through since
+        self.probe: asyncio.Event | None = None  # set when the call that went first is back
+        self.floods = 0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def shut(self, seconds: float) -> None:
+        """Telegram said to wait: nothing goes for `seconds` from now."""
+        self.floods += 1
+        self.shut_until = max(self.shut_until, self.clock() + seconds)
+        self.reopening = True
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]],
+                              args: Any, kwargs: dict[str, Any], endpoint: str,
+                              data: dict[str, Any], rate_limit_args: None) -> Any:
+        first = await self._wait_turn()
+        try:
+            result = await callback(*args, **kwargs)
+        except RetryAfter as error:
+            self.shut(retry_seconds(error.retry_after))
+            log.info("%s: 429, no calls for %ss", endpoint, error.retry_after)
+            raise
+        finally:
+            if first:
+                assert self.probe is not None
+                self.probe.set()
+                self.probe = None
+        return result
+
+    async def _wait_turn(self) -> bool:
+        """Wait until a call may start; True when it is the one that goes first."""
+        while True:
+            closed = self.shut_until - self.clock()
+            if closed > 0:
+                await asyncio.sleep(closed)
+            elif self.probe is not None:
+                await self.probe.wait()
+            elif self.reopening:
+                self.reopening = False
+                self.probe = asyncio.Event()
+                return True
+            else:
+                return False

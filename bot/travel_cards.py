@@ -1,7 +1,7 @@
 """Travel cards from the database: the domain's work-order views, drawn by bot.labels.
 
 A rework task (RW-000001) gets a card of its own, so its pieces travel with a code that reports
-them as rework."""
+them as rework. Every card's codes carry the factory tag (domain/factory_settings.factory_tag)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.labels import Card, CardOperation
 from domain import rework
 from domain.errors import DomainError
-from domain.factory_settings import load_settings
+from domain.factory_settings import factory_tag, load_settings
 from domain.models import OperationTask, WorkOrder
 from domain.status import WorkOrderView, load_work_orders
 
 
-def card_of(view: WorkOrderView) -> Card:
+def card_of(view: WorkOrderView, factory: str | None = None) -> Card:
     return Card(
         work_order=view.code, order_no=view.order_no, customer=view.customer,
         product_code=view.product_code, product_name=view.product_name,
         quantity=view.quantity, due=view.due_date, priority=view.priority,
         operations=[CardOperation(op.seq, op.code, op.name, op.qc_checkpoint)
                     for op in view.operations],
+        factory=factory,
     )
 
 
@@ -31,6 +32,7 @@ async def cards_for(session: AsyncSession, codes: list[str], order_no: str | Non
     reworks = [c for c in codes if c.startswith("RW-")]
     work_orders = [c for c in codes if c not in reworks]
     cards: list[Card] = []
+    factory = await factory_tag(session)
     if work_orders or order_no or not reworks:
         views = await load_work_orders(session, codes=work_orders or None, order_no=order_no)
         found = {v.code for v in views}
@@ -39,7 +41,7 @@ async def cards_for(session: AsyncSession, codes: list[str], order_no: str | Non
             raise DomainError("report.unknown_work_order", work_order=", ".join(missing))
         if not views:
             raise DomainError("labels.no_work_orders", order=order_no or "")
-        cards = [card_of(v) for v in views]
+        cards = [card_of(v, factory) for v in views]
     return cards + [await rework_card(session, code) for code in reworks]
 
 
@@ -59,5 +61,5 @@ async def rework_card(session: AsyncSession, code: str) -> Card:
         quantity=task.quantity, due=view.due_date, priority=view.priority,
         operations=[CardOperation(operation.seq, operation.code, operation.name,
                                   operation.qc_checkpoint)],
-        rework_of=view.code, defect=defect,
+        rework_of=view.code, defect=defect, factory=await factory_tag(session),
     )

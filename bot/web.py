@@ -37,4 +37,5 @@ class WebServer:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
-        await self.runner.cleanup()
+        if self.runner.server is not None:  # started (a failed start stops too)
+            await self.runner.cleanup()

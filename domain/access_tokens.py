@@ -5,6 +5,11 @@ The token itself is shown once, when issued (in a URL for the TV); only its SHA-
 stored, so a copy of the database opens nothing. A token is valid until it expires or is
 revoked; issuing and revoking are audited. The token is checked on every request, so revoking
 it closes the board within one check.
+
+A token may be a person's own (its holder: a board link a manager asked for in chat, an API
+token issued `--for` someone): it opens nothing once they are no longer active, even if its
+revocation was skipped (someone deactivated outside `gongdan person remove`). A token without
+a holder is the factory's: an ERP's token outlives the manager who issued it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain import audit
 from domain.db import rows_changed
@@ -48,6 +54,7 @@ class TokenInfo:
     expires_at: datetime | None
     revoked_at: datetime | None
     created_by: str | None  # the person's name
+    holder: str | None = None  # whose own token it is (their name), if anyone's
 
     def active(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
@@ -65,32 +72,44 @@ def board_link(base_url: str, token: str, lang: str | None = None) -> str:
 
 async def issue(session: AsyncSession, *, now: datetime, days: int = DEFAULT_DAYS,
                 label: str | None = None, purpose: str = BOARD,
-                actor: Person | None = None) -> IssuedToken:
+                actor: Person | None = None, holder: Person | None = None) -> IssuedToken:
+    """A new token, shown once. With `holder` it is that person's own and dies with them."""
     if not 1 <= days <= MAX_DAYS:
         raise DomainError("board.bad_days", days=days, max=MAX_DAYS)
+    if holder is not None and not holder.active:
+        raise DomainError("person.inactive", name=holder.name, code=holder.code)
     label = (label or "").strip()[:100] or None
     token = secrets.token_urlsafe(24)  # 192 bits, URL-safe
     row = AccessToken(token_hash=token_hash(token), purpose=purpose, label=label,
                       created_by=actor.id if actor else None, created_at=now,
-                      expires_at=now + timedelta(days=days))
+                      expires_at=now + timedelta(days=days),
+                      holder_id=holder.id if holder else None)
     session.add(row)
     await session.flush()
     assert row.expires_at is not None
     audit.record(session, "access_token.issued", actor_person_id=actor.id if actor else None,
                  entity="access_token", entity_id=row.id, purpose=purpose, label=label,
-                 expires_at=row.expires_at.isoformat())
+                 expires_at=row.expires_at.isoformat(),
+                 holder=holder.code if holder else None)
     return IssuedToken(row.id, token, purpose, label, row.expires_at)
 
 
 async def verify(session: AsyncSession, token: str | None, *, now: datetime,
                  purpose: str = BOARD) -> AccessToken | None:
-    """The token's row when it opens `purpose` now; None when missing, wrong, expired or revoked
-    (the caller answers all of these the same way: no hint which one it was)."""
+    """The token's row when it opens `purpose` now; None when missing, wrong, expired, revoked
+    or held by someone no longer active (the caller answers all of these the same way: no hint
+    which one it was)."""
     if not token or len(token) > 200:
         return None
-    row = await session.scalar(select(AccessToken).where(
-        AccessToken.token_hash == token_hash(token)))
-    if row is None or row.purpose != purpose or row.revoked_at is not None:
+    found = (await session.execute(
+        select(AccessToken, Person.active).outerjoin(Person, Person.id == AccessToken.holder_id)
+        .where(AccessToken.token_hash == token_hash(token)))).first()
+    if found is None:
+        return None
+    row, holder_active = found
+    if row.purpose != purpose or row.revoked_at is not None:
+        return None
+    if row.holder_id is not None and not holder_active:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
@@ -115,6 +134,24 @@ async def revoke(session: AsyncSession, token_id: int, *, now: datetime,
     return (await _infos(session, [token_id]))[0]
 
 
+async def revoke_held(session: AsyncSession, holder: Person, *, now: datetime,
+                      actor: Person | None = None) -> list[int]:
+    """Revoke every active token that is `holder`'s own (they are leaving); their ids."""
+    ids = list((await session.scalars(select(AccessToken.id).where(
+        AccessToken.holder_id == holder.id, AccessToken.revoked_at.is_(None))
+        .order_by(AccessToken.id))).all())
+    if not ids:
+        return []
+    await session.execute(
+        update(AccessToken).where(AccessToken.id.in_(ids), AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False))
+    for token_id in ids:
+        audit.record(session, "access_token.revoked", actor_person_id=actor.id if actor else None,
+                     entity="access_token", entity_id=token_id, holder=holder.code,
+                     reason="holder_removed")
+    return ids
+
+
 async def listing(session: AsyncSession, *, purpose: str = BOARD) -> list[TokenInfo]:
     """Every token of that purpose, newest first (for choosing one to revoke)."""
     ids = list((await session.scalars(select(AccessToken.id).where(
@@ -125,8 +162,11 @@ async def listing(session: AsyncSession, *, purpose: str = BOARD) -> list[TokenI
 async def _infos(session: AsyncSession, ids: list[int]) -> list[TokenInfo]:
     if not ids:
         return []
+    issuer, holder = aliased(Person), aliased(Person)
     rows = (await session.execute(
-        select(AccessToken, Person.name).outerjoin(Person, Person.id == AccessToken.created_by)
+        select(AccessToken, issuer.name, holder.name)
+        .outerjoin(issuer, issuer.id == AccessToken.created_by)
+        .outerjoin(holder, holder.id == AccessToken.holder_id)
         .where(AccessToken.id.in_(ids)).order_by(AccessToken.id.desc()))).all()
-    return [TokenInfo(t.id, t.purpose, t.label, t.created_at, t.expires_at, t.revoked_at, name)
-            for t, name in rows]
+    return [TokenInfo(t.id, t.purpose, t.label, t.created_at, t.expires_at, t.revoked_at, by,
+                      held_by) for t, by, held_by in rows]

@@ -12,10 +12,23 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audit
+from domain.errors import DomainError
 from domain.models import DefectReason, FactorySetting, LadderStep, Person, Responsibility, Role
-from domain.payload import normalize_text
+from domain.payload import (
+    TAG_ALPHABET,
+    TAG_LENGTH,
+    LabelCode,
+    ReworkCode,
+    check_factory,
+    is_factory_tag,
+    new_factory_tag,
+    normalize_text,
+)
 
 # The vocabulary of the settings, checked by the import (domain/masterdata/settings_sheets.py).
 EXCEPTION_KINDS = ("equipment", "material", "quality", "safety", "other")
@@ -348,3 +361,59 @@ async def responsible_for(session: AsyncSession, kind: str) -> list[Person]:
         select(Person).join(Responsibility, Responsibility.person_id == Person.id)
         .where(Responsibility.kind == kind, Person.active.is_(True))
         .order_by(Person.code))).all())
+
+
+# --- the factory tag 厂标 printed in every card's codes (domain/payload.py) ------------------
+
+# Stored beside the settings, but drawn by the system, never imported: the settings sheet
+# leaves it alone (domain/masterdata/settings_store.py).
+FACTORY_TAG_KEY = "factory_tag"
+
+
+async def stored_factory_tag(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(FactorySetting.value).where(FactorySetting.key == FACTORY_TAG_KEY))
+
+
+async def factory_tag(session: AsyncSession) -> str:
+    """This installation's factory tag, drawn the first time it is needed.
+
+    Two processes drawing at once both insert with ON CONFLICT DO NOTHING: one row wins and
+    both read it back, so no card is ever printed with a tag that was not kept.
+    """
+    tag = await stored_factory_tag(session)
+    if tag is not None:
+        return tag
+    assert session.bind is not None  # domain.db makes every session bound to its engine
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(FactorySetting)
+                          .values(key=FACTORY_TAG_KEY, value=new_factory_tag())
+                          .on_conflict_do_nothing(index_elements=["key"]))
+    tag = await stored_factory_tag(session)
+    assert tag is not None
+    return tag
+
+
+async def set_factory_tag(session: AsyncSession, tag: str, *,
+                          actor_person_id: int | None = None) -> str:
+    """Adopt a tag, e.g. the old installation's when the factory starts again without a backup
+    and its cards are still on the floor. Cards printed with the tag it replaces stop working."""
+    tag = normalize_text(tag).upper()
+    if not is_factory_tag(tag):
+        raise DomainError("label.bad_factory_tag", tag=tag, length=TAG_LENGTH,
+                          alphabet=TAG_ALPHABET)
+    before = await factory_tag(session)
+    if tag != before:
+        row = await session.get(FactorySetting, FACTORY_TAG_KEY)
+        assert row is not None
+        row.value = tag
+        audit.record(session, "factory_tag.set", actor_person_id=actor_person_id,
+                     before=before, after=tag)
+    return tag
+
+
+async def check_label_factory(session: AsyncSession, code: LabelCode | ReworkCode) -> None:
+    """Refuse a code from another factory's card (DomainError label.other_factory); a code
+    without a tag passes without a look at the database."""
+    if code.factory is not None:
+        check_factory(code, await stored_factory_tag(session))

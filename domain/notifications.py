@@ -34,7 +34,8 @@ class Notice:
     `photo` (a Telegram file id) sends it as a photo with the text as caption; `mentions`
     (name, Telegram user id) are appended as mentions that notify those people in a group.
     `attachment` describes a file the bot makes when sending (a chart, an Excel export):
-    {"kind": ..., plain JSON values...}; see bot/attachments.py.
+    {"kind": ..., plain JSON values...}; see bot/attachments.py. `secret` names params the
+    outbox keeps only until the message is sent.
     """
 
     key: str
@@ -44,6 +45,9 @@ class Notice:
     photo: str | None = None
     mentions: list[tuple[str, int]] = field(default_factory=list)
     attachment: dict[str, Any] | None = None
+    # Params that open something (a board link's token): the sender forgets them once the
+    # message is delivered, so a copy of the database or a backup opens nothing.
+    secret: list[str] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -98,7 +102,9 @@ def notify_person(session: AsyncSession, person: Person, notice: Notice, *, defa
                    lang=person.language or default_lang, priority=priority)
 
 
-def enqueue_commands(session: AsyncSession, chat_id: int, *, role: str, lang: str) -> None:
-    """Queue the chat's command menu for this role (Telegram's setMyCommands, chat scope)."""
+def enqueue_commands(session: AsyncSession, chat_id: int, *, role: str | None,
+                     lang: str) -> None:
+    """Queue the chat's command menu for this role (Telegram's setMyCommands, chat scope);
+    None: a stranger's."""
     session.add(OutboxMessage(chat_id=chat_id, method="commands", lang=lang,
                               payload=json.dumps({"role": role}), priority=Priority.notify))

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
@@ -119,3 +119,19 @@ def set_language(session: AsyncSession, person: Person, language: str) -> None:
 def require_role(person: Person, role: Role) -> None:
     if not person.has_role(role):
         raise DomainError("auth.forbidden", needed=role.value)
+
+
+async def person_by_code(session: AsyncSession, code: str) -> Person:
+    """The person with this code (工号, any case); refused when there is none."""
+    code = code.strip()[:32]
+    person = await session.scalar(select(Person).where(func.upper(Person.code) == code.upper()))
+    if person is None:
+        raise DomainError("person.unknown", code=code)
+    return person
+
+
+async def people(session: AsyncSession, *, removed: bool = False) -> list[Person]:
+    """Everyone active by code; with `removed`, those who left too."""
+    query = select(Person).order_by(Person.code)
+    return list((await session.scalars(
+        query if removed else query.where(Person.active.is_(True)))).all())

@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import shifts
-from domain.db import rows_changed
+from domain.db import rows_changed, unavailable
 from domain.factory_settings import Rung, ladder_for
 from domain.groups import groups_for
 from domain.models import EscalationStep, Person, Priority, Reminder, ReminderStatus
@@ -190,7 +190,9 @@ async def sweep(sessions: async_sessionmaker[AsyncSession], now: datetime, rules
                 handled += 1
         except _Raced:
             continue  # another sweep handled this step first; its messages stand, ours are gone
-        except Exception:
+        except Exception as error:
+            if unavailable(error):  # not this reminder's fault: it stays due, the pass stops
+                raise
             log.exception("reminder %s failed; trying again later", reminder_id)
             with suppress(Exception):
                 await _retry_later(sessions, reminder_id, now)

@@ -15,8 +15,9 @@ The rules, in order:
   are kept as typed.
 - Chinese numerals (三十, 两百五, 一百零五) are read next to a keyword only (完成三十, 坏了两个);
   elsewhere they are words, so a reason such as 有一点划痕 stays a reason.
-- Whole pieces only: a decimal, a sign, an exponent or more than MAX_QUANTITY is refused with
-  the text typed, never rounded or clamped.
+- Whole pieces only: a decimal, a sign, an exponent, a fraction or more than MAX_QUANTITY is
+  refused with the text typed, never rounded or clamped. The plain format, recorded at once,
+  also refuses numbers that could be misread: 012, 1,000.
 - Whatever could be read two ways is a Question, with the readings to pick from where there are
   few; it is never guessed. A text with no number in it is no report at all (None).
 """
@@ -53,8 +54,13 @@ MAX_TEXT = 300  # longer than any report; read as no report at all
 MAX_NUMBERS = 6  # more numbers than any report has: asked, not searched for a reading
 
 _DIGITS = re.compile(r"[0-9]+" + _MEASURE)
-# Not whole pieces: 3.5, -5, 1e9 (checked before a number is read).
-_NOT_WHOLE = re.compile(r"[0-9]+(?:\.[0-9]+)?e[+-]?[0-9]+|[0-9]+\.[0-9]+|(?<![0-9a-z.])[-−][0-9]+")
+# Not whole pieces: 3.5, -5, 1e9, ½ (1⁄2 once normalised); checked before a number is read.
+_NOT_WHOLE = re.compile(r"[0-9]+(?:\.[0-9]+)?e[+-]?[0-9]+|[0-9]+\.[0-9]+|[0-9]+\u2044[0-9]+"
+                        r"|(?<![0-9a-z.])[-−][0-9]+")
+# The plain format's numbers (`30 2`), and what makes one unclear: a leading zero (012: a code's
+# digits?) or a thousands separator (1,000: a thousand, or good 1 and scrap 0?).
+_PLAIN_HEAD = re.compile(r"[0-9]+(?:[\s,，、/+]+[0-9]+)?")
+_UNCLEAR = re.compile(r"(?<![0-9])0[0-9]|[0-9],[0-9]{3}(?![0-9])")
 _CN = re.compile(r"[零〇一二两三四五六七八九十百千万]+" + _MEASURE)
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -154,9 +160,10 @@ def _without_keywords(text: str, tokens: list[_Token], rest: _Rest,
                       reasons: Sequence[Reason]) -> Reading | Question | None:
     try:
         plain = parse_quantities(text)
-    except DomainError as refused:
-        if any(t.kind in ("bad", "big") for t in tokens):
-            raise refused  # 3.5, -5, 1e9: refused as the plain format always did
+    except DomainError:
+        for token in tokens:
+            if token.kind in ("bad", "big"):
+                _refuse(token, text)  # 3.5, -5, 1e9, a number of twenty digits
         numbers = tuple(t.value for t in tokens if t.kind == "num")
         if not numbers:
             return None
@@ -164,6 +171,9 @@ def _without_keywords(text: str, tokens: list[_Token], rest: _Rest,
         return _which(numbers, reason, listed)
     if plain.good > MAX_QUANTITY or plain.scrap > MAX_QUANTITY:
         raise DomainError("report.too_large", limit=MAX_QUANTITY)
+    head = _PLAIN_HEAD.match(text)
+    if head and _UNCLEAR.search(head.group()):  # recorded at once: it must not be a guess
+        raise DomainError("qty.unclear", text=head.group()[:20])
     reason = _MARKER_AT_START.sub("", plain.reason or "").strip() or None
     code = _listed_code(reason, reasons) if reason else None
     return Reading(plain.good, plain.scrap, code or reason, code is not None, plain=True)

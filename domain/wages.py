@@ -137,6 +137,10 @@ def supervises(boss: Person, person: Person) -> bool:
     return boss.has_role(Role.supervisor) and (boss.team or "") == (person.team or "")
 
 
+# The longest team name there can be: what person.team holds.
+TEAM_LENGTH: int = Person.__table__.c.team.type.length  # type: ignore[attr-defined]
+
+
 def team_in_view(boss: Person, asked: str | None) -> str:
     """The team a supervisor or manager asks about ("" for the people without one): a
     supervisor may ask only about their own."""
@@ -145,6 +149,8 @@ def team_in_view(boss: Person, asked: str | None) -> str:
         return own
     if not boss.has_role(Role.manager):
         raise DomainError("wages.team_not_yours", team=own or NO_TEAM)
+    if len(asked) > TEAM_LENGTH:  # longer than any team is named: no team, and no column holds it
+        raise DomainError("team.unknown", team=asked[:20] + "…")
     return asked
 
 

@@ -4,14 +4,16 @@ the pinned live status of linked groups edited every few seconds (throttled per 
 The due times live in the database (domain/reminders.py), so the jobs hold no state: a restart
 loses nothing, and the first sweep after it catches up on whatever fell due meanwhile (in order
 of due time, stale steps folded into one message). Messages leave through the outbox; the sweep
-wakes the sender so they go at once.
+wakes the sender so they go at once. With the database away a pass is skipped, not failed: what
+was due stays due, and the next pass after the outage does it (the outage is logged once, by
+domain.db.DatabaseHealth, not at every pass).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, JobQueue
 
 from domain import live_status, material_shortage, reminders, summary_schedule, task_reminders
+from domain.db import DatabaseHealth
 from domain.models.base import utcnow
 from domain.rules import FactoryRules
 
@@ -38,6 +41,20 @@ class Clockwork:
     rules: FactoryRules
     wake_sender: Callable[[], None]
     batch: int = 500
+    health: DatabaseHealth = field(default_factory=DatabaseHealth)
+
+    async def guarded(self, job: str, work: Callable[[], Awaitable[int | None]]) -> int | None:
+        """One pass of a job; None when the database was away (other errors go on to PTB's
+        error handler)."""
+        try:
+            done = await work()
+        except Exception as error:
+            if self.health.failed(error, job) is None:
+                raise
+            return None
+        if done:  # it wrote something: an outage in progress is over
+            self.health.written()
+        return done
 
     async def sweep(self, now: datetime | None = None) -> int:
         """Fire everything due by now, batch after batch; how many reminders were handled."""
@@ -97,16 +114,16 @@ def install(job_queue: JobQueue[Any], clockwork: Clockwork, *, sweep_seconds: fl
 
 async def _sweep(context: CallbackContext[Any, Any, Any, Any]) -> None:
     clockwork: Clockwork = context.job.data  # type: ignore[union-attr, assignment]
-    handled = await clockwork.sweep()
+    handled = await clockwork.guarded("reminder sweep", clockwork.sweep)
     if handled:
         log.info("reminder sweep: %d handled", handled)
 
 
 async def _plan(context: CallbackContext[Any, Any, Any, Any]) -> None:
     clockwork: Clockwork = context.job.data  # type: ignore[union-attr, assignment]
-    await clockwork.plan_ahead()
+    await clockwork.guarded("planning job", clockwork.plan_ahead)
 
 
 async def _live_status(context: CallbackContext[Any, Any, Any, Any]) -> None:
     clockwork, throttle = context.job.data  # type: ignore[union-attr, misc]
-    await clockwork.edit_live_status(throttle)
+    await clockwork.guarded("live status job", lambda: clockwork.edit_live_status(throttle))

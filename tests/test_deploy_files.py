@@ -29,8 +29,9 @@ EXAMPLES = {"DATABASE_URL", "GONGDAN_CLOCK"}
 
 
 def variables_read_by_config() -> set[str]:
-    tree = ast.parse((ROOT / "bot" / "config.py").read_text(encoding="utf-8"))
-    return {node.value for node in ast.walk(tree)
+    """The settings (bot/config.py) and the log level (bot/cli.py)."""
+    return {node.value for source in ("config.py", "cli.py")
+            for node in ast.walk(ast.parse((ROOT / "bot" / source).read_text(encoding="utf-8")))
             if isinstance(node, ast.Constant) and isinstance(node.value, str)
             and ENV_NAME.fullmatch(node.value)}
 

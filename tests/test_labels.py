@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from bot.labels import (
     render_card,
     write_cards,
 )
-from domain.payload import format_payload, parse_payload
+from domain.payload import LabelCode, format_payload, parse_label, parse_payload
 
 
 def make_card(number: int = 123, ops: int = 4, product_name: str = "齿轮轴 Gear shaft") -> Card:
@@ -187,3 +189,72 @@ def test_no_cards_is_an_error_not_an_empty_file(tmp_path: Path, name: str):
     with pytest.raises(ValueError, match="no cards"):
         write_cards([], tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the factory tag 厂标 in every code ------------------------------------------------------
+
+
+def tagged_card(number: int = 123, ops: int = 4, factory: str = "K7QF") -> Card:
+    return dataclasses.replace(make_card(number, ops), factory=factory)
+
+
+def test_tagged_card_codes_carry_the_factory_tag():
+    image = render_card(tagged_card(123))
+    kinds = {(code.kind, code.payload) for code in image.info["codes"]}
+    assert kinds == {("qr", "GD1:K7QF/WO-000123"), ("code128", "GD1:K7QF/WO-000123")}
+    code = parse_label(decode_texts(png_bytes(image)).texts[0])
+    assert code == LabelCode("WO-000123") and code.factory == "K7QF"
+    for printed in image.info["codes"]:  # both symbologies, each on its own
+        crop = png_bytes(image.crop(printed.box))
+        assert decode_with("pyzbar", crop, preprocess=False).texts == ("GD1:K7QF/WO-000123",)
+        assert decode_with("zxing", crop, preprocess=False).texts == ("GD1:K7QF/WO-000123",)
+
+
+def test_tagged_codes_stay_small_qr_versions():
+    # Version 1 (21 modules, 29 with the quiet zone) for the card's own code and a rework card's;
+    # version 2 (25, 33) at most for the longest per-operation code.
+    assert qr_modules(format_payload("WO-999999", factory="K7QF")) == 29
+    assert qr_modules(format_payload("RW-999999", factory="K7QF")) == 29
+    assert qr_modules(format_payload("WO-999999", 9999, factory="K7QF")) == 33
+    qr = render_card(tagged_card()).info["codes"][0]
+    assert 28 <= (qr.box[2] - qr.box[0]) * 25.4 / 300 <= 31  # still about 30 mm
+
+
+def test_tagged_code128_still_fits_the_card():
+    for dpi in (300, 200):
+        image = render_card(tagged_card(999_999), dpi=dpi)
+        bars = next(code for code in image.info["codes"] if code.kind == "code128")
+        assert bars.box[0] >= 0 and bars.box[2] <= image.width  # quiet zones on the card
+        assert bars.module_px * 25.4 / dpi >= 0.38  # bars no thinner than 0.38 mm
+    assert bars.box[2] - bars.box[0] >= 0.8 * image.width
+
+
+def test_tagged_per_operation_codes_fit_and_read():
+    image = render_card(tagged_card(ops=8), per_operation_codes=True)
+    op_codes = [code for code in image.info["codes"] if code.payload.count(":") == 2]
+    assert [parse_label(code.payload).operation_seq for code in op_codes] == \
+        [10, 20, 30, 40, 50, 60, 70, 80]
+    assert all(code.module_px >= 3 for code in op_codes)
+    code = next(c for c in op_codes if c.payload.endswith(":30"))
+    row = image.crop((0, code.box[1] - 20, image.width, code.box[3] + 20))
+    assert decode_texts(png_bytes(row)).texts == ("GD1:K7QF/WO-000123:30",)
+
+
+def pdf_pages(data: bytes) -> list[Image.Image]:
+    """The page images of a PDF from write_cards, as a viewer gets them: each 1-bit
+    DeviceGray image XObject, inflated (1 = white, as in Pillow's mode "1")."""
+    pages = []
+    for match in re.finditer(rb"/Width (\d+) /Height (\d+) .*?/Length (\d+) >>\nstream\n", data):
+        width, height, length = (int(g) for g in match.groups())
+        raw = zlib.decompress(data[match.end():match.end() + length])
+        pages.append(Image.frombytes("1", (width, height), raw))
+    return pages
+
+
+def test_printed_pdf_and_png_decode_to_the_tagged_payload(tmp_path: Path):
+    [pdf] = write_cards([tagged_card(1), tagged_card(2)], tmp_path / "cards.pdf")
+    pages = pdf_pages(pdf.read_bytes())
+    assert [decode_texts(png_bytes(page)).texts for page in pages] == [
+        ("GD1:K7QF/WO-000001",), ("GD1:K7QF/WO-000002",)]
+    [png] = write_cards([tagged_card(3)], tmp_path / "card.png")
+    assert decode_texts(png.read_bytes()).texts == ("GD1:K7QF/WO-000003",)

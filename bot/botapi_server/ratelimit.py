@@ -82,12 +82,12 @@ class RateLimiter:
         return None
 
 
-def busiest_second(stamps: list[float]) -> int:
-    """The most events (sorted times in seconds) within any one second: what a limit of N per
-    second is measured against."""
+def busiest_second(stamps: list[float], seconds: float = 1.0) -> int:
+    """The most events (sorted times in seconds) within any one second (or any `seconds`):
+    what a limit of N per second (or per minute) is measured against."""
     best, first = 0, 0
     for last, stamp in enumerate(stamps):
-        while stamp - stamps[first] >= 1.0:
+        while stamp - stamps[first] >= seconds:
             first += 1
         best = max(best, last - first + 1)
     return best

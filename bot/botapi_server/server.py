@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import methods_chat, methods_msg  # noqa: F401 - register the methods
-from .errors import ApiError, too_many_requests
-from .faults import Fault, FaultInjector, RequestRecord
+from .errors import ApiError
+from .faults import FILE_DOWNLOAD, Fault, FaultInjector, FloodError, RequestRecord
 from .media import MAX_UPLOAD, FileRec
 from .methods_common import METHODS
 from .models import CallbackRec, ChatState, SimEvent
@@ -257,7 +257,7 @@ class LocalBotApi(FaultInjector):
         if hit:
             scope, retry_after = hit
             self.stats["count_429_by_scope"][scope] += 1
-            raise too_many_requests(retry_after)
+            raise FloodError(retry_after, "bot" if scope == "global" else "chat")
 
     # ------------------------------------------------------------------ HTTP
     def _error_response(self, err: ApiError) -> web.Response:
@@ -277,7 +277,7 @@ class LocalBotApi(FaultInjector):
         try:
             params = await read_params(request)
             record.params = params.loggable()
-            fault = self._take_fault(canonical)
+            fault = self._take_fault(canonical, params)
             if fault is not None:
                 record.injected = True
                 self.stats["injected"] += 1
@@ -289,6 +289,8 @@ class LocalBotApi(FaultInjector):
                     result = await result
         except ApiError as err:
             record.status, record.description = err.code, err.description
+            if isinstance(err, FloodError):  # kept to check the bot waited as long as told
+                record.retry_after, record.window = err.retry_after, err.window
             self.stats["errors"][(canonical, err.code)] += 1
             if err.code == 429:
                 self.stats["count_429"] += 1
@@ -309,6 +311,14 @@ class LocalBotApi(FaultInjector):
             return self._error_response(ApiError(401, "Unauthorized"))
         rec = self.files_by_path.get(request.match_info["path"])
         self.stats["calls"]["<download>"] += 1
+        fault = self._take_fault(FILE_DOWNLOAD)
+        if fault is not None:  # the file server failing, or not answering
+            self.stats["injected"] += 1
+            try:
+                await self._apply_fault(fault, lambda _server, _params: None, Params({}))
+            except ApiError as err:
+                self.stats["errors"][(FILE_DOWNLOAD, err.code)] += 1
+                return self._error_response(err)
         if rec is None:
             return self._error_response(ApiError(404, "Not Found"))
         return web.Response(body=rec.data, content_type=rec.mime_type or "application/octet-stream")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rework
 from domain.errors import DomainError
+from domain.factory_settings import check_label_factory
 from domain.models import (
     OPEN_WORK_ORDER,
     Operation,
@@ -77,6 +78,7 @@ async def describe(session: AsyncSession, subject: Subject) -> tuple[str, dict[s
 async def of_code(session: AsyncSession, code: LabelCode | ReworkCode) -> Subject:
     """A scanned or typed code. A work order's names the work order, with an operation (`:20`)
     that task; a rework card's (RW-000007) names the task its pieces came back to."""
+    await check_label_factory(session, code)  # another factory's card names none of ours
     if isinstance(code, ReworkCode):
         return await of_task(session, (await rework.by_code(session, code.code)).task_id)
     work_order = await session.scalar(select(WorkOrder).where(WorkOrder.code == code.work_order))

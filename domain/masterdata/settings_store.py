@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
+from domain.factory_settings import FACTORY_TAG_KEY
 from domain.masterdata.rows import FactorySettingsData
 from domain.models import (
     Base,
@@ -79,7 +80,8 @@ async def store_settings(session: AsyncSession, data: FactorySettingsData,
     if data.settings is not None:
         done["settings"] = await _replace(
             session, "settings", FactorySetting, lambda s: s.key,
-            {s.key: {"value": s.value} for s in data.settings}, actor_person_id)
+            {s.key: {"value": s.value} for s in data.settings}, actor_person_id,
+            current=lambda row: row.key != FACTORY_TAG_KEY)  # drawn, not imported: kept
     return done
 
 

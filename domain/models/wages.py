@@ -76,3 +76,6 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose own token it is (a board link a manager asked for in chat, `api-token --for`): it
+    # stops working when they leave. None: the factory's (an ERP's outlives who issued it).
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

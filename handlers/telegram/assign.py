@@ -33,7 +33,7 @@ from domain.payload import LabelCode, parse_typed_label
 from handlers.telegram.common import Ctx, button_ids, handler
 
 _SEQ = re.compile(r"^#?(\d{1,4})$")
-_PICK = re.compile(r"^as:[td]:(\d{1,11}):([0-9a-f]{4}):([0-9a-f]{1,16})$")
+_PICK = re.compile(r"^as:[td]:([0-9]{1,11}):([0-9a-f]{4}):([0-9a-f]{1,16})$")
 TEAM_WORDS = ("team", "班组")
 Line = tuple[str, dict[str, Any]]
 
@@ -224,6 +224,7 @@ async def open_button(ctx: Ctx) -> None:
 
 @handler(role=Role.supervisor)
 async def close_button(ctx: Ctx) -> None:
+    button_ids(ctx, 1, skip=2)  # as:x:<task>: closing changes nothing, but only our data closes
     ctx.edit("assign.picker_closed")
     ctx.answer("assign.picker_closed")
 

@@ -27,7 +27,7 @@ async def board_command(ctx: Ctx) -> None:
         await _list(ctx)
     elif action in ("revoke", "撤销"):
         await _revoke(ctx, args[1:])
-    elif action and not action.isdigit():
+    elif action and not action.isdecimal():  # "²" is a digit int() cannot read
         ctx.reply("board.usage")
     else:
         await _issue(ctx, int(action) if action else access_tokens.DEFAULT_DAYS,
@@ -40,15 +40,17 @@ async def _issue(ctx: Ctx, days: int, label: str) -> None:
         ctx.reply("board.not_served")
         return
     issued = await access_tokens.issue(ctx.session, now=ctx.scope.now, days=days,
-                                       label=label or None, actor=ctx.me)
+                                       label=label or None, actor=ctx.me,
+                                       holder=ctx.me)  # theirs: it goes dark when they leave
     lines = [("board.label_line", {"label": issued.label})] if issued.label else []
-    ctx.reply("board.link", lines=lines, id=issued.id, until=_day(ctx, issued.expires_at),
+    ctx.reply("board.link", lines=lines, secret=("link_zh", "link_en"), id=issued.id,
+              until=_day(ctx, issued.expires_at),
               link_zh=access_tokens.board_link(base, issued.token, "zh"),
               link_en=access_tokens.board_link(base, issued.token, "en"))
 
 
 async def _revoke(ctx: Ctx, args: list[str]) -> None:
-    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
+    if len(args) != 1 or not args[0].isdecimal() or len(args[0]) > 12:
         ctx.reply("board.usage")
         return
     info = await access_tokens.revoke(ctx.session, int(args[0]), now=ctx.scope.now,

@@ -73,9 +73,11 @@ class Ctx:
 
     def reply(self, key: str, buttons: list[list[Button]] | None = None,
               lines: list[tuple[str, dict[str, Any]]] | None = None,
-              **params: Any) -> OutboxMessage:
-        """Queue a reply; the queued message is returned (to track a task card it shows)."""
-        return self._enqueue(Notice(key, params, buttons or [], lines or []), None)
+              secret: tuple[str, ...] = (), **params: Any) -> OutboxMessage:
+        """Queue a reply; the queued message is returned (to track a task card it shows).
+        `secret` names params the outbox forgets once the reply is sent."""
+        return self._enqueue(Notice(key, params, buttons or [], lines or [],
+                                    secret=list(secret)), None)
 
     def edit(self, key: str, buttons: list[list[Button]] | None = None,
              lines: list[tuple[str, dict[str, Any]]] | None = None,
@@ -120,7 +122,12 @@ def handler(
             chat = update.effective_chat
             if user is None or chat is None:
                 return
-            prepared = await prepare(update, context) if prepare else None
+            update = without_nul(update, context)
+            try:
+                prepared = await prepare(update, context) if prepare else None
+            except Exception as error:  # Telegram away (getFile): the processor tries it again
+                scope.failure = error
+                raise
             person = await person_for_account(scope.session, user.id)
             lang = language_of(person, user.language_code, services.rules.default_language)
             ctx = Ctx(update, context, scope, services, person, lang, chat.id, user.id, prepared,
@@ -136,9 +143,36 @@ def handler(
                 scope.failure = error
                 raise
 
+        callback.required_role = role  # type: ignore[attr-defined]  # who may: tests list them
         return callback
 
     return wrap
+
+
+NUL = "\x00"
+
+
+def without_nul(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Update:
+    """The update with every NUL character replaced by U+FFFD. Nobody types one, and
+    PostgreSQL's text refuses it: in a forged message it would fail every statement it reached
+    (a lookup, a reason stored). U+FFFD keeps the entities' UTF-16 offsets and shows where."""
+    raw = update.to_dict()
+    cleaned = _replace_nul(raw)
+    if cleaned == raw:
+        return update
+    if context.args:
+        context.args = [arg.replace(NUL, "\ufffd") for arg in context.args]
+    return Update.de_json(cleaned, context.bot)
+
+
+def _replace_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, "\ufffd")
+    if isinstance(value, list):
+        return [_replace_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_nul(item) for key, item in value.items()}
+    return value
 
 
 def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
@@ -157,14 +191,20 @@ def _allowed(ctx: Ctx, role: Role, action: str) -> bool:
 
 
 def refuse(ctx: Ctx, error: DomainError, action: str) -> None:
-    audit.record(ctx.session, "refused", actor_person_id=ctx.person.id if ctx.person else None,
-                 actor_telegram_id=ctx.user_id, action_name=action, reason=error.key,
-                 params=error.params, **_where(ctx))
+    record_refusal(ctx, error, action)
     if _pressed_in_group(ctx) and ctx.person is not None and ctx.person.telegram_user_id:
         # Why a tap changed nothing (someone else decided first...) stays readable in private.
         enqueue(ctx.session, ctx.person.telegram_user_id, Notice(error.key, error.params),
                 lang=ctx.lang, priority=Priority.reply)
     _tell(ctx, error.key, **error.params)
+
+
+def record_refusal(ctx: Ctx, error: DomainError, action: str) -> None:
+    """The audit row of a refusal; on its own for one the chat is not told of (a group the bot
+    was never linked to hears nothing)."""
+    audit.record(ctx.session, "refused", actor_person_id=ctx.person.id if ctx.person else None,
+                 actor_telegram_id=ctx.user_id, action_name=action, reason=error.key,
+                 params=error.params, **_where(ctx))
 
 
 def _where(ctx: Ctx) -> dict[str, int]:
@@ -189,9 +229,10 @@ def _tell(ctx: Ctx, key: str, **params: Any) -> None:
 
 def button_ids(ctx: Ctx, count: int, *, skip: int = 1) -> list[int]:
     """The numeric parts of callback data after `skip` words (`q:12:30`, `e:ack:7`); forged
-    data is refused."""
+    data is refused (our buttons write ASCII digits only: not ¹, not １)."""
     data = ctx.update.callback_query.data if ctx.update.callback_query else None
     parts = (data or "").split(":")[skip:]
-    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
+    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) < 12
+                                      for p in parts):
         raise DomainError("button.invalid")
     return [int(p) for p in parts]

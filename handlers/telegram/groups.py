@@ -1,7 +1,8 @@
 """Group chats: the bot asks to be linked when added, `/link` and `/unlink` by a manager,
 links ended when the bot is removed and carried over when a group becomes a supergroup.
 
-An unlinked group hears nothing from the bot but the answers to /link.
+An unlinked group hears nothing from the bot but the answers to /link; a linked one is told
+that the other commands work in private (routes.py sends them here).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from telegram.ext import (
 )
 
 from domain import groups
+from domain.errors import DomainError
 from domain.models import Priority, Role
 from domain.notifications import Button, Notice, enqueue
-from handlers.telegram.common import Ctx, handler
+from handlers.telegram.common import Ctx, handler, record_refusal
 from handlers.telegram.scope import Services, current_scope
 
 GROUPS = filters.ChatType.GROUPS
@@ -74,8 +76,7 @@ async def link_button(ctx: Ctx) -> None:
     """g:l:<purpose> links, g:u:<purpose> unlinks; the choices message shows the new state."""
     _, action, purpose = (ctx.update.callback_query.data or "").split(":", 2)
     if action not in ("l", "u") or purpose not in groups.PURPOSES:
-        ctx.answer("button.invalid")
-        return
+        raise DomainError("button.invalid")
     if action == "l":
         done = await groups.link(ctx.session, chat_id=ctx.chat_id, purpose=purpose,
                                  title=ctx.update.effective_chat.title, person=ctx.person,
@@ -105,6 +106,21 @@ async def _show_choices(ctx: Ctx, *, edit: bool) -> None:
 @handler(role=None)
 async def link_in_private(ctx: Ctx) -> None:
     ctx.reply("group.link_in_group")
+
+
+@handler(role=None)
+async def private_command(ctx: Ctx) -> None:
+    """One of our private chat's commands sent in a group. A linked group is told where it
+    works; a group never linked hears nothing from the bot but the answers to /link (anyone
+    may add a bot to any group), and the attempt is only audited."""
+    if not await groups.links_of(ctx.session, ctx.chat_id):
+        record_refusal(ctx, DomainError("group.not_linked"), "private_command")
+        return
+    if ctx.person is None:
+        raise DomainError("auth.unregistered")
+    message = ctx.update.effective_message
+    command = (message.text or "").split()[0].split("@")[0] if message else ""
+    raise DomainError("command.private_only", command=command)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from domain import conversation, materials
 from domain.errors import DomainError
+from domain.factory_settings import check_label_factory
 from domain.materials import Moved, Requirement, WorkOrderMaterials, plain
 from domain.models import InputDraft, MovementKind
 from domain.notifications import Button
@@ -146,14 +147,14 @@ async def issue_photo(ctx: Ctx) -> None:
     scan: Scan = ctx.prepared
     await materials.check_may_handle(ctx.session, ctx.me)
     if scan.error:
-        ctx.reply(f"scan.{scan.error}")
-        return
+        raise DomainError(f"scan.{scan.error}")
     codes = []
     for text in scan.texts:
         try:
             code = parse_label(text)
         except DomainError:
             continue
+        await check_label_factory(ctx.session, code)  # another factory's card: refused
         if isinstance(code, LabelCode):
             codes.append(code.work_order)
     if not codes:

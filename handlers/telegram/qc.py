@@ -44,7 +44,7 @@ def _ints(ctx: Ctx, pattern: str) -> list[int]:
     return [int(group) for group in match.groups()]
 
 
-_ID = r"(\d{1,11})"
+_ID = r"([0-9]{1,11})"  # ASCII digits, as our buttons write them
 
 
 # --- the inspectors' buttons -----------------------------------------------------------------

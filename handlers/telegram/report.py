@@ -10,7 +10,7 @@ import re
 
 from domain import freeform, reporting, task_cards
 from domain.errors import DomainError
-from domain.factory_settings import Reason
+from domain.factory_settings import Reason, check_label_factory
 from domain.models import DraftStage, OperationTask, OutboxMessage, ReportSource
 from domain.notifications import Button
 from domain.payload import (
@@ -36,14 +36,14 @@ async def photo(ctx: Ctx) -> None:
     scan: Scan = ctx.prepared
     if await conversation.dispatch_photo(ctx, scan):
         return
-    if scan.error:
-        ctx.reply(f"scan.{scan.error}")
-        return
+    if scan.error:  # not an image, too many pixels, over 20 MB
+        raise DomainError(f"scan.{scan.error}")
     codes: list[LabelCode | ReworkCode] = []
     refusals: list[DomainError] = []
     for text in scan.texts:
         try:
             code = parse_label(text)
+            await check_label_factory(ctx.session, code)  # not another factory's card
         except DomainError as error:
             refusals.append(error)
             continue
@@ -74,13 +74,13 @@ async def text(ctx: Ctx) -> None:
     whole = parse_typed_label(raw)  # "WO-000123", or "WO-000123 30" with the quantity after it
     code = whole or parse_typed_label(head)
     if code is not None:
+        await check_label_factory(ctx.session, code)  # a tag typed by hand is checked too
         await open_and_maybe_submit(ctx, code, ReportSource.typed, None, None if whole else rest)
         return
     draft = await reporting.open_draft_of(ctx.session, ctx.me)
     if draft is None:
         is_report = looks_numeric(raw) or await freeform.read(ctx.session, raw) is not None
-        ctx.reply("text.scan_first" if is_report else "text.not_understood")
-        return
+        raise DomainError("text.scan_first" if is_report else "text.not_understood")
     if draft.stage == DraftStage.scrap_reason:
         recorded = await reporting.submit_reason(
             ctx.session, ctx.me, draft.id, raw, key=ctx.scope.key, now=ctx.scope.now,
@@ -248,7 +248,7 @@ async def scrap_button(ctx: Ctx) -> None:
     ctx.answer("report.type_with_scrap_short")
 
 
-_REASON_DATA = re.compile(r"^r:(\d{1,11}):([\w-]{1,32})$")
+_REASON_DATA = re.compile(r"^r:([0-9]{1,11}):([\w-]{1,32})$")
 
 
 @handler()
@@ -310,7 +310,7 @@ async def code_button(ctx: Ctx) -> None:
 
 # --- free-form confirmation and questions ----------------------------------------------------
 
-_FREEFORM_DATA = re.compile(r"^ff:([ypen]):(\d{1,11})(?::(\d{1,7}):(\d{1,7}))?$")
+_FREEFORM_DATA = re.compile(r"^ff:([ypen]):([0-9]{1,11})(?::([0-9]{1,7}):([0-9]{1,7}))?$")
 
 
 @handler()

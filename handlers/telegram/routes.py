@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from domain.errors import DomainError
 from handlers.telegram import (
     assign,
     board,
@@ -34,18 +35,32 @@ async def report_hint(ctx: Ctx) -> None:
 
 
 @handler(role=None)
+async def edited_message(ctx: Ctx) -> None:
+    """A message edited after it was read is not read again: a report in it would count twice
+    (a correction is an undo and a new report)."""
+    raise DomainError("message.edited")
+
+
+@handler(role=None)
 async def unknown_command(ctx: Ctx) -> None:
-    ctx.reply("command.unknown" if ctx.person else "start.need_invite")
+    raise DomainError("command.unknown" if ctx.person else "start.need_invite")
 
 
 @handler(role=None)
 async def unknown_button(ctx: Ctx) -> None:
-    if not ctx.in_group:  # a group hears nothing of one person's stale button
-        ctx.reply("button.invalid")
-    ctx.answer("button.invalid")
+    """Data no button of ours carries (stale, or forged): refused like any other press, so in
+    a group only the presser sees why."""
+    raise DomainError("button.invalid")
+
+
+def _commands(application: Application) -> set[str]:  # type: ignore[type-arg]
+    return {name for handlers in application.handlers.values() for each in handlers
+            if isinstance(each, CommandHandler) for name in each.commands}
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
+                                           edited_message))
     commands = {
         "start": start.start,
         "help": start.help_command,
@@ -58,9 +73,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for module in (qc, exceptions, groups, wages, kpis, summary, export, board, assign, dispatch,
-                   changes, materials, live_status):
+                   changes, materials, live_status, people):
         module.register(application)
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    # Every other command of ours sent in a group (the group ones are registered above).
+    application.add_handler(CommandHandler(sorted(_commands(application)), groups.private_command,
+                                           filters=groups.GROUPS))
     application.add_handler(
         MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), report.photo))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, report.text))

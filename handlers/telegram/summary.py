@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.models import Priority, Role
 from domain.notifications import enqueue
 from domain.periods import local_date
-from handlers.telegram.common import Ctx, handler
+from handlers.telegram.common import Ctx, handler, record_refusal
 
 ASKER = Role.supervisor
 GROUP_PURPOSE = "management"
@@ -29,6 +29,7 @@ async def in_private(ctx: Ctx) -> None:
 @handler(role=None)
 async def in_group(ctx: Ctx) -> None:
     if GROUP_PURPOSE not in await groups.links_of(ctx.session, ctx.chat_id):
+        record_refusal(ctx, DomainError("summary.group_not_linked"), "summary")  # heard by none
         return
     if ctx.person is None:
         raise DomainError("auth.unregistered")

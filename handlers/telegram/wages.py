@@ -330,7 +330,7 @@ async def adjust(ctx: Ctx) -> None:
     """/adjust CODE AMOUNT REASON, or /adjust undo ID REASON: a card to confirm, nothing yet."""
     args = _args(ctx)
     if len(args) >= 2 and args[0].casefold() in UNDO_WORDS:
-        if not args[1].lstrip("#").isdigit():
+        if not args[1].lstrip("#").isdecimal() or len(args[1]) > 12:
             ctx.reply("adjust.usage")
             return
         proposal = await adjustments.propose_reversal(ctx.session, ctx.me,

@@ -32,6 +32,12 @@ KNOWN_COUNTERS = {
     "sent": "Messages this process's sender delivered.",
     "webhook_attempts_ok": "Outgoing webhook deliveries the ERP accepted.",
     "webhook_attempts_failed": "Outgoing webhook attempts that failed (retried with backoff).",
+    "updates_waiting_for_telegram": "Updates put back because Telegram failed a call they "
+                                    "needed (getFile): retried, no attempt used up.",
+    "database_outages": "Times this process found the database unavailable (locked, full, "
+                        "unreachable).",
+    "database_errors": "Database operations that failed because the database was unavailable "
+                       "(retried).",
 }
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 

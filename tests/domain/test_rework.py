@@ -272,8 +272,9 @@ async def test_a_rework_card_carries_its_code(session, floor, tmp_path):
         "RW-000001", "WO-000001", 5, "毛刺 burr")
     assert [(op.seq, op.code) for op in card.operations] == [(20, "THT")]
     image = render_card(card, per_operation_codes=True)
+    printed = f"GD1:{card.factory}/RW-000001"  # with this installation's factory tag
     assert {(c.kind, c.payload) for c in image.info["codes"]} == {
-        ("qr", "GD1:RW-000001"), ("code128", "GD1:RW-000001")}
+        ("qr", printed), ("code128", printed)}
     png = io.BytesIO()
     image.save(png, "PNG")
     assert [parse_label(t) for t in decode_texts(png.getvalue()).texts] == [RW1]

@@ -9,13 +9,15 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.app import GongdanBot
 from bot.botapi_server import LocalBotApi
+from domain.models import OutboxMessage
 from tests.e2e.chromium import Chromium, find_chromium
 from tests.e2e.conftest import FLOOR_PEOPLE, Floor, seed, settings_for
 
@@ -128,6 +130,13 @@ async def test_only_managers_get_a_link_and_it_opens_the_data(served):
             assert response.status == 200
             data = json.loads(await response.text())
     assert [w["code"] for w in data["work_orders"]] == ["WO-000001"]
+    # Delivered, the link is forgotten: a copy of the database or a backup opens nothing.
+    await floor.settle()
+    token = parse_qs(urlparse(zh).query)["token"][0]
+    async with floor.bot.sessions() as session:
+        payloads = (await session.scalars(select(OutboxMessage.payload))).all()
+    assert any('"[sent]"' in p for p in payloads)
+    assert not [p for p in payloads if token in p]
 
     await manager.command("/board", "list")
     listed = await manager.wait_message("看板链接")

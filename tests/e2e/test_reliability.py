@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.botapi_server import LocalBotApi
 from domain.models import OperationTask, WorkReport
 from tests import databases
-from tests.e2e.conftest import TOKEN, seed
+from tests.e2e.conftest import seed
+from tests.e2e.storage_faults import RECORDED, inbox_failures, start_bot, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +51,28 @@ async def test_a_redelivered_button_press_is_applied_once(floor, api):
     assert await counts(floor) == (1, 10)
 
 
+async def test_an_update_nobody_can_read_is_parked_and_the_chat_goes_on(floor, api):
+    """A payload the Telegram library cannot parse fails like a handler would: counted,
+    parked after the last attempt with a word to the person, and the chat's next update runs."""
+    from bot.inbox import MAX_ATTEMPTS
+
+    worker = await floor.register(1001, "W01", "Li")
+    unreadable = api.push_update({"message": {
+        "message_id": 999, "date": int(time.time()), "chat": {"id": 1001, "type": "private"},
+        "from": worker.to_dict(), "photo": "not a list of sizes"}})
+    await worker.send_text("WO-000001 10")
+    told = await worker.wait_message(lambda m: "出了点问题" in (m.text or ""), timeout=15)
+    await worker.wait_message(lambda m: "已记录" in (m.text or ""), timeout=15)
+    assert told.text
+    async with floor.bot.sessions() as session:
+        from domain.models import InboxUpdate
+
+        row = await session.get(InboxUpdate, unreadable)
+        assert row.attempts == MAX_ATTEMPTS and row.processed_at is not None
+        assert row.error and row.error.startswith(("ValueError", "TypeError", "AttributeError"))
+    assert await counts(floor) == (1, 10)
+
+
 async def test_a_double_tap_records_once_and_says_so(floor):
     worker = await floor.register(1001, "W01", "Li")
     await worker.send_text("WO-000001")
@@ -74,17 +93,9 @@ REPORTS_EACH = 25
 
 
 async def seed_stream_floor(db: Path) -> None:
-    await seed(db, quantity=1000, people=tuple(
+    await seed(db, quantity=10_000, people=tuple(
         {"code": f"W{i:02d}", "skills": "SMT", "telegram_user_id": 5000 + i}
         for i in range(WORKERS)))
-
-
-def start_bot(api: LocalBotApi, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url or "",
-           "DATABASE_URL": databases.plain_url_for(db), "GONGDAN_SEND_RATE": "2000",
-           "GONGDAN_CHAT_RATE": "200", "GONGDAN_HTTP_PORT": ""}  # no web server
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def reports_in(db: Path) -> tuple[int, int, int]:
@@ -102,20 +113,28 @@ async def wait_for(condition, timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
+def replied(user) -> set[int]:
+    """The quantities the bot confirmed to this worker: each report's own (n pieces)."""
+    return {int(found[1]) for m in user.messages
+            if (found := RECORDED.search(m.text or ""))}
+
+
 async def test_kill_9_mid_stream_applies_every_report_exactly_once(api, tmp_path):
-    db = tmp_path / "stream.db"
+    db, log = tmp_path / "stream.db", tmp_path / "bot.log"
+    url = databases.plain_url_for(db)
     await seed_stream_floor(db)
     users = [api.user(5000 + i, f"Worker{i}", started=True) for i in range(WORKERS)]
     total = WORKERS * REPORTS_EACH
+    rounds = range(1, REPORTS_EACH + 1)  # report n is n pieces: its reply names it
 
-    bot = start_bot(api, db)
+    bot = start_bot(api, url, log)
     try:
         # The bot stores the first batch, then its confirming getUpdates hangs: everything it
         # took is still unconfirmed at Telegram when it dies, so all of it comes back.
         api.stall_polling(after_batches=1)
-        for _ in range(REPORTS_EACH):
+        for n in rounds:
             for user in users:
-                await user.send_text("WO-000001 1")
+                await user.send_text(f"WO-000001 {n}")
         await wait_for(lambda: reports_in(db)[0] >= total // 10, timeout=30)
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
@@ -123,14 +142,13 @@ async def test_kill_9_mid_stream_applies_every_report_exactly_once(api, tmp_path
         assert 0 < killed_at < total, "the kill must land mid-stream"
 
         api.resume_polling()
-        bot = start_bot(api, db)
+        bot = start_bot(api, url, log)
         await wait_for(lambda: reports_in(db)[0] >= total and not api.pending_updates(),
                        timeout=60)
         await asyncio.sleep(0.5)  # anything applied twice would show up now
-        assert reports_in(db) == (total, total, total)
-        for user in users:  # every reply sent at least once
-            await wait_for(lambda u=user: sum("已记录" in (m.text or "") for m in u.messages)
-                           >= REPORTS_EACH, timeout=30)
+        assert reports_in(db) == (total, total, WORKERS * sum(rounds))
+        for user in users:  # every reply sent at least once: each report's own
+            await wait_for(lambda u=user: replied(u) >= set(rounds), timeout=30)
+        assert inbox_failures(db) == []
     finally:
-        bot.kill()
-        bot.wait(10)
+        stop(bot)

@@ -208,7 +208,8 @@ async def test_two_cards_in_one_photo_ask_which(floor):
     await worker.send_photo(phone_photo(sheet, seed=3, difficulty="easy"))
     question = await worker.wait_message(timeout=10)
     assert "多张卡" in question.text
-    assert sorted(question.button_texts) == ["GD1:WO-000001", "GD1:WO-000002"]
-    await worker.press("GD1:WO-000002")
+    tag = cards[0].factory  # the buttons show the codes as printed, factory tag included
+    assert sorted(question.button_texts) == [f"GD1:{tag}/WO-000001", f"GD1:{tag}/WO-000002"]
+    await worker.press(f"GD1:{tag}/WO-000002")
     card = await worker.wait_message()
     assert "WO-000002" in card.text

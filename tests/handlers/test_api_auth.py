@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from domain import access_tokens
 from domain.db import make_engine, make_sessionmaker
+from domain.migrate import upgrade
 from domain.models import AuditEvent, Order, Person, utcnow
 from domain.rules import FactoryRules
 from handlers.web import api as api_routes
@@ -89,6 +90,37 @@ async def test_a_token_outlives_the_person_who_issued_it_while_it_is_active(api)
     await refused(api, issued.token)
 
 
+async def test_a_persons_own_token_stops_when_they_are_removed(api):
+    """`api-token --for CODE`: once they are removed from the factory their token opens
+    nothing, at once; a token they merely issued stays the factory's."""
+    from domain import people_removal
+
+    async with api.sessions() as session, session.begin():
+        supervisor = await session.scalar(select(Person).where(Person.code == "S01"))
+        own = await access_tokens.issue(session, now=utcnow(), purpose=access_tokens.API,
+                                        label="own script", holder=supervisor)
+        issued = await access_tokens.issue(session, now=utcnow(), purpose=access_tokens.API,
+                                           label="ERP-2", actor=supervisor)
+    for token in (own.token, issued.token):
+        assert (await api.get("/api/v1/reports", token=token))[0] == 200
+    async with api.sessions() as session, session.begin():
+        await people_removal.remove(session, supervisor.id, actor=None, now=utcnow())
+    await refused(api, own.token)
+    assert (await api.get("/api/v1/reports", token=issued.token))[0] == 200
+
+
+async def test_a_token_of_someone_deactivated_without_revoking_it_is_refused(api):
+    """An import (or a hand in the database) set active = false and revoked nothing."""
+    async with api.sessions() as session, session.begin():
+        worker = await session.scalar(select(Person).where(Person.code == "W01"))
+        own = await access_tokens.issue(session, now=utcnow(), purpose=access_tokens.API,
+                                        holder=worker)
+    assert (await api.get("/api/v1/reports", token=own.token))[0] == 200
+    async with api.sessions() as session, session.begin():
+        await session.execute(update(Person).where(Person.code == "W01").values(active=False))
+    await refused(api, own.token)
+
+
 @pytest.mark.parametrize(("header", "word"), [("en-US,en;q=0.9", "token"),
                                                ("zh-CN,zh;q=0.9,en;q=0.5", "令牌"),
                                                ("fr, en;q=0.2, zh;q=0.1", "token"),
@@ -151,5 +183,32 @@ async def test_the_command_line_issues_lists_and_revokes_api_tokens(tmp_path):
                                               purpose=access_tokens.API) is None
         unknown = await asyncio.to_thread(gongdan, db, "api-token", "--revoke", "9")
         assert unknown.returncode == 1 and "no API token 9" in unknown.stderr
+    finally:
+        await engine.dispose()
+
+
+async def test_the_command_line_issues_a_persons_own_token_and_removal_ends_it(tmp_path):
+    db = tmp_path / "own.db"
+    engine = make_engine(databases.url_for(db))
+    try:
+        await upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        await seed(sessions)
+        made = await asyncio.to_thread(gongdan, db, "api-token", "--for", "w01", "--label", "x")
+        assert made.returncode == 0, made.stderr
+        assert "工人W01's own" in made.stderr
+        token = made.stdout.strip()
+        listed = await asyncio.to_thread(gongdan, db, "api-token", "--list")
+        assert listed.stdout.splitlines()[0].endswith("\tfor 工人W01")
+        unknown = await asyncio.to_thread(gongdan, db, "api-token", "--for", "NOPE")
+        assert unknown.returncode == 1 and "No person with code NOPE" in unknown.stderr
+        removed = await asyncio.to_thread(gongdan, db, "person", "remove", "W01")
+        assert removed.returncode == 0, removed.stderr
+        assert "1 access token(s) of theirs revoked" in removed.stdout
+        async with sessions() as session:
+            assert await access_tokens.verify(session, token, now=utcnow(),
+                                              purpose=access_tokens.API) is None
+        again = await asyncio.to_thread(gongdan, db, "api-token", "--for", "W01")
+        assert again.returncode == 1 and "no longer in the factory" in again.stderr
     finally:
         await engine.dispose()

@@ -184,6 +184,25 @@ async def test_a_revoked_token_ends_the_stream(client, floor):
     assert (await client.get(f"/board/data?token={token}")).status == 403
 
 
+async def test_a_link_ends_when_the_manager_it_belongs_to_is_removed(client, floor):
+    """A board link asked for in chat is the manager's: removed, their screens go dark."""
+    from domain import people_removal
+
+    sessions, _ = floor
+    async with sessions() as s, s.begin():
+        manager = await builders.person(s, "M01", role="manager")
+        await builders.person(s, "M02", role="manager")
+        theirs = await access_tokens.issue(s, now=utcnow(), label="office", holder=manager)
+    stream = await client.get(f"/board/events?token={theirs.token}")
+    assert (await next_event(stream))[0] == "snapshot"
+    async with sessions() as s, s.begin():
+        await people_removal.remove(s, manager.id, actor=None, now=utcnow())
+    assert await next_event(stream, timeout=3) == ("forbidden", "{}")
+    for path in ("/board", "/board/data"):
+        assert (await client.get(f"{path}?token={theirs.token}")).status == 403
+    assert (await client.get(f"/board/data?token={floor[1]}")).status == 200  # not theirs
+
+
 async def test_keep_alive_while_nothing_changes(client, floor, monkeypatch):
     from handlers.web import board as web_board
 

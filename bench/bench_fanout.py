@@ -39,6 +39,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -150,26 +152,42 @@ async def announce(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, flo
 
 async def run_once(what: str, shared: bool = False, **pacing: Any) -> dict[str, Any]:
     """One sender in this process, on SQLite."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
-        user_ids = await seed(url)
-        engine = make_engine(url)
-        sessions = make_sessionmaker(engine)
+    async with _seeded_sqlite() as (sessions, user_ids):
         async with LocalBotApi(TOKEN, rate_limits=True) as api:
             users = [api.user(i, f"U{i}", started=True) for i in user_ids]
             notices, announce_ms = await announce(sessions)
             settings = Settings(token=TOKEN, api_base_url=api.url or "", **pacing)
-            bot = Bot(TOKEN, base_url=settings.bot_base_url, base_file_url=settings.bot_file_url)
-            await bot.initialize()
-            sender = OutboxSender(bot, sessions, settings, shared=shared)
-            api.reset_stats()
-            started, cpu = time.perf_counter(), time.process_time()
-            await sender.drain(timeout=300)
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            await bot.shutdown()
+            seconds, cpu = await _drain(api, sessions, settings, shared)
             result = _measured(what, api, users, notices, announce_ms, seconds)
-        await engine.dispose()
     return {**result, "cpu_ms": cpu * 1000 / max(1, result["delivered"])}
+
+
+@asynccontextmanager
+async def _seeded_sqlite() -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], list[int]]]:
+    """The seeded floor in a throwaway SQLite file, and the people's Telegram ids."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
+        user_ids = await seed(url)
+        engine = make_engine(url)
+        try:
+            yield make_sessionmaker(engine), user_ids
+        finally:
+            await engine.dispose()
+
+
+async def _drain(api: LocalBotApi, sessions: async_sessionmaker[AsyncSession],
+                 settings: Settings, shared: bool = False) -> tuple[float, float]:
+    """One sender delivers everything queued: (seconds, CPU seconds); the server's stats
+    count from the start of it."""
+    bot = Bot(TOKEN, base_url=settings.bot_base_url, base_file_url=settings.bot_file_url)
+    await bot.initialize()
+    sender = OutboxSender(bot, sessions, settings, shared=shared)
+    api.reset_stats()
+    started, cpu = time.perf_counter(), time.process_time()
+    await sender.drain(timeout=300)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await bot.shutdown()
+    return seconds, cpu
 
 
 async def run_processes(what: str, server: str) -> dict[str, Any]:
@@ -233,32 +251,20 @@ def _measured(what: str, api: LocalBotApi, users: list[Any], notices: int, annou
 
 async def run_groups(what: str) -> dict[str, Any]:
     """A burst of exceptions: posts to the linked groups and calls to the supervisors."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
-        user_ids = await seed(url)
-        engine = make_engine(url)
-        sessions = make_sessionmaker(engine)
+    async with _seeded_sqlite() as (sessions, user_ids):
         async with LocalBotApi(TOKEN, rate_limits=True) as api:
             users = {i: api.user(i, f"U{i}", started=True) for i in user_ids}
             groups = [api.group(FIRST_GROUP - n, f"车间{n + 1}群") for n in range(GROUPS)]
             called = await raise_exceptions(sessions, [g.id for g in groups])
-            settings = Settings(token=TOKEN, api_base_url=api.url or "")
-            bot = Bot(TOKEN, base_url=settings.bot_base_url, base_file_url=settings.bot_file_url)
-            await bot.initialize()
-            api.reset_stats()
-            started = time.perf_counter()
-            await OutboxSender(bot, sessions, settings).drain(timeout=300)
-            seconds = time.perf_counter() - started
-            await bot.shutdown()
+            seconds, _ = await _drain(api, sessions, Settings(token=TOKEN,
+                                                             api_base_url=api.url or ""))
             supervisors = [users[i] for i in called]
-            result = {"what": what, "groups": len(groups), "posts": EXCEPTIONS,
-                      "supervisors": len(supervisors), "seconds": seconds,
-                      "count_429": api.stats["count_429"],
-                      "by_scope": dict(api.stats["count_429_by_scope"]),
-                      "group": _chat_pace(api, groups, EXCEPTIONS, window=60.0),
-                      "private": _chat_pace(api, supervisors, EXCEPTIONS, window=1.0)}
-        await engine.dispose()
-    return result
+            return {"what": what, "groups": len(groups), "posts": EXCEPTIONS,
+                    "supervisors": len(supervisors), "seconds": seconds,
+                    "count_429": api.stats["count_429"],
+                    "by_scope": dict(api.stats["count_429_by_scope"]),
+                    "group": _chat_pace(api, groups, EXCEPTIONS, window=60.0),
+                    "private": _chat_pace(api, supervisors, EXCEPTIONS, window=1.0)}
 
 
 async def raise_exceptions(sessions: async_sessionmaker[AsyncSession],

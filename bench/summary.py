@@ -3,6 +3,7 @@ its target, built from what the benchmarks return (their detailed tables follow 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,20 +68,10 @@ class Results:
 
 def build(results: Results) -> list[Row]:
     """The headline rows, in the order the issue names them."""
-    rows: list[Row] = []
-    if results.reports is not None:
-        rows += reports(results.reports)
-    if results.decoding is not None:
-        rows += decoding(results.decoding)
-    if results.fanout is not None:
-        rows += outbox(results.fanout)
-    if results.sweeping is not None:
-        rows += sweep(results.sweeping)
-    if results.analytics is not None:
-        rows += analytics(results.analytics)
-    if results.memory is not None:
-        rows += memory(results.memory)
-    return rows
+    sections: list[tuple[Any, Callable[[Any], list[Row]]]] = [
+        (results.reports, reports), (results.decoding, decoding), (results.fanout, outbox),
+        (results.sweeping, sweep), (results.analytics, analytics), (results.memory, memory)]
+    return [row for found, make in sections if found is not None for row in make(found)]
 
 
 def reports(found: list[dict[str, Any]]) -> list[Row]:

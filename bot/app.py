@@ -206,6 +206,12 @@ class GongdanBot:
     async def stop(self) -> None:
         if self.web is not None:
             await self.web.stop()
+        # The heartbeat first: a beat after leave() would write this process's row back.
+        beating = [task for task in self.tasks if task.get_name() == "heartbeat"]
+        for task in beating:
+            task.cancel()
+        if beating:
+            await asyncio.wait(beating, timeout=10)
         try:
             if self.application.running and self.webhook:
                 await release_webhook(self.application.bot, self.heartbeat, self.settings)

@@ -13,7 +13,9 @@ floor), edited in place as work is reported, instead of a stream of messages.
   half of that (≤ 12 edits a minute at the default 10 s), an edit skipped when the text did not
   change (`digest`). A row is claimed by a conditional UPDATE on what was read, so with several
   processes it is rendered once. A new edit waits until the previous one left the outbox, so a
-  slow or stopped sender never piles edits up. Rows are also re-rendered at local midnight (a
+  slow or stopped sender never piles edits up. An edit leaves the row dirty for one more
+  render an interval later (unchanged → no edit): a report still open while it rendered
+  found the row dirty and left it so. Rows are also re-rendered at local midnight (a
   new day starts fresh: yesterday's finished work orders drop off) and every
   `Throttle.refresh_seconds` (operations turning late, a line stop): unchanged → no edit.
 - `stop` (`/unlink status`) unpins the messages and leaves them as last shown.
@@ -273,6 +275,10 @@ async def refresh(session: AsyncSession, item: Due, now: datetime) -> bool:
     await session.flush()
     # Edits chain: the next one edits the message this one showed (a new one if it had to).
     row.outbox_id, row.digest = edit.id, text_digest
+    # One more render an interval later, unchanged → no edit. A report still open while this
+    # rendered found the row already dirty and left it so; without it, it would show only at
+    # the next stale refresh (PostgreSQL: a statement sees what committed before it began).
+    row.dirty_at = now
     return True
 
 

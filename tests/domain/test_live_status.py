@@ -275,6 +275,28 @@ async def test_ten_reports_within_the_interval_make_one_edit(session, floor):
                                                    .order_by(OutboxMessage.id.desc()))).first()
 
 
+async def test_a_report_still_open_while_the_message_rendered_shows_an_interval_later(
+        session, floor):
+    await live_status.start(session, chat_id=-1, team=None, now=NOW)
+    await sent(session)
+    work_order = await quantities.work_order_by_code(session, "WO-000001")
+    await quantities.apply(session, work_order, work_order.tasks[0], now=NOW, good=1)
+    assert await job(session, NOW + timedelta(seconds=10)) == 1
+    await sent(session)
+    # A second report touched the row while it was still dirty (so left it alone) and
+    # committed only after the job had claimed the row and rendered 61: on PostgreSQL the
+    # render does not see it, and nothing marks the row again.
+    after_the_job = (await rows(session))[(-1, "")]
+    await quantities.apply(session, work_order, work_order.tasks[0], now=NOW, good=1)
+    await session.execute(update(LiveStatus).values(dirty_at=after_the_job))  # untouched
+    assert await job(session, NOW + timedelta(seconds=20)) == 1
+    assert [smt_line(e)["good"] for e in await edits(session)] == [61, 62]
+    await sent(session)
+    assert await job(session, NOW + timedelta(seconds=30)) == 0  # looked again: unchanged
+    assert (await rows(session))[(-1, "")] is None
+    assert await job(session, NOW + timedelta(seconds=40)) == 0  # and then left alone
+
+
 async def test_an_unchanged_text_is_not_edited(session, floor):
     await live_status.start(session, chat_id=-1, team="一组", now=NOW)
     await sent(session)

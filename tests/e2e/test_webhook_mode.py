@@ -173,6 +173,21 @@ async def test_only_the_last_live_process_deletes_the_webhook(api, tmp_path):
     assert await query(db, "select name from bot_process") == [("crashed",)]
 
 
+async def test_a_stopped_process_leaves_no_row_though_its_heartbeat_was_due(api, tmp_path):
+    """A beat between signing off and the heartbeat's end would write the row back: the
+    process would count as live for three beats, and keep a webhook with nobody behind it."""
+    db = tmp_path / "beating.db"
+    await seed(db, people=PEOPLE)
+    for _ in range(3):
+        bot = GongdanBot(replace(webhook_settings(api, db), heartbeat_seconds=0.001),
+                         webhook=True)
+        await bot.start()
+        await asyncio.sleep(0.05)
+        await bot.stop()
+        assert await query(db, "select count(*) from bot_process") == [(0,)]
+    assert api.webhook["url"] == ""
+
+
 async def test_of_two_processes_leaving_at_once_one_finds_itself_the_last(tmp_path):
     """Each deletes its row and looks for others: unless they take turns, each sees the other
     still there, and the webhook stays with nobody serving it."""

@@ -27,6 +27,7 @@ from bot.processes import Heartbeat, release_webhook, set_webhook
 from bot.render import commands_for, group_commands
 from bot.sender import OutboxSender
 from bot.telegram_out import Floodgate
+from bot.telegram_start import optional, when_answered
 from bot.web import WebServer
 from bot.webhook_sender import WebhookSender
 from domain import clock
@@ -164,6 +165,8 @@ class GongdanBot:
         await upgrade(self.engine)
         async with self.sessions() as session, session.begin():
             await factory_tag(session)  # drawn before any card is printed or checked
+        # A restart during a Telegram outage comes up once Telegram answers (bot/telegram_start.py).
+        await when_answered(self.application.bot.initialize, "getMe")
         await self.application.initialize()
         me = self.application.bot.bot
         self.application.bot_data["services"] = Services(
@@ -173,12 +176,8 @@ class GongdanBot:
             await self.doorbell.start()
         await self.heartbeat.beat(starting=True)  # before setWebhook: see bot/processes.py
         if not self.webhook:
-            await self.application.bot.delete_webhook()
-        for lang in ("zh", "en"):
-            await self.application.bot.set_my_commands(
-                commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=lang)
-            await self.application.bot.set_my_commands(
-                group_commands(lang), scope=BotCommandScopeAllGroupChats(), language_code=lang)
+            await when_answered(self.application.bot.delete_webhook, "deleteWebhook")
+        await self._command_menus()
         self.outage_log.install()
         # The JobQueue starts with the Application: the first sweep catches up at once.
         install(self.application.job_queue, self.clockwork,
@@ -199,9 +198,20 @@ class GongdanBot:
         if self.receiver is not None:
             self.tasks.append(loop.create_task(self.receiver.run(), name="receiver"))
         else:  # the route is listening: Telegram may post now
-            await set_webhook(self.application.bot, self.settings)
+            await when_answered(lambda: set_webhook(self.application.bot, self.settings),
+                                "setWebhook")
         log.info("Gongdan bot @%s is running (%s, process %s)", me.username,
                  "webhook" if self.webhook else "polling", self.settings.process_name)
+
+    async def _command_menus(self) -> None:
+        """What everyone (and every group) sees behind the / button, in each language."""
+        for lang in ("zh", "en"):
+            for commands, scope, whose in (
+                    (commands_for(None, lang), BotCommandScopeDefault(), "everyone"),
+                    (group_commands(lang), BotCommandScopeAllGroupChats(), "groups")):
+                await optional(partial(self.application.bot.set_my_commands, commands,
+                                       scope=scope, language_code=lang),
+                               f"setMyCommands ({whose}, {lang})")
 
     async def stop(self) -> None:
         if self.web is not None:

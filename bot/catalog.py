@@ -314,6 +314,25 @@ CATALOG: dict[str, dict[str, str]] = {
                     "en": "\"{text}\" is not a clear number of pieces; nothing was recorded. "
                           "Write numbers without thousands commas or leading zeros, e.g. 1000; "
                           "good and scrap apart, e.g. 30 2."},
+    "message.forwarded": {"zh": "转发的消息不会当作报工（它可能是别人的），什么都没有改变。请自己输入，"
+                                "或自己拍流转卡。",
+                          "en": "A forwarded message is not read as a report (it may be someone "
+                                "else's); nothing changed. Type it, or photograph the card "
+                                "yourself."},
+    "message.voice": {"zh": "我还听不懂语音，什么都没有记录。报工请发送流转卡照片，或输入卡上的编码和数量"
+                            "（如 WO-000123 20）。",
+                      "en": "I can't understand voice messages; nothing was recorded. To report "
+                            "work, send a photo of the travel card or type its code and quantity "
+                            "(e.g. WO-000123 20)."},
+    "message.unsupported": {"zh": "这种消息（贴纸、位置、视频、名片等）我处理不了，什么都没有记录。报工请发送"
+                                  "流转卡照片，或输入卡上的编码和数量（如 WO-000123 20）。",
+                            "en": "I can't handle that kind of message (a sticker, a location, a "
+                                  "video, a contact…); nothing was recorded. To report work, send "
+                                  "a photo of the travel card or type its code and quantity "
+                                  "(e.g. WO-000123 20)."},
+    "update.unreadable": {"zh": "这条消息的格式我读不懂，没有处理，什么都没有改变。请改用文字或照片重新发送。",
+                          "en": "I could not read that message's format, so nothing was done. "
+                                "Please send it again as text or a photo."},
     "message.edited": {"zh": "改过的消息不会重新处理（以免重复记录），什么都没有改变。请重新发送；"
                              "要更正已记录的报工，请先点「撤销」。",
                        "en": "An edited message is not read again (it could count twice); "

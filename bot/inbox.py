@@ -49,7 +49,9 @@ from domain.db import DatabaseHealth, lost_to_another_writer, rows_changed
 from domain.models import InboxUpdate, ProcessedUpdate
 from domain.models.base import utcnow
 from domain.notifications import Notice, enqueue
+from domain.registration import person_for_account
 from domain.reporting import ConcurrentChange
+from handlers.telegram.common import language_of
 from handlers.telegram.scope import UpdateScope, current_scope
 
 log = logging.getLogger(__name__)
@@ -297,9 +299,8 @@ class Processor:
     async def _apply(self, update_id: int, key: str, payload: str) -> Any:
         try:
             update = Update.de_json(json.loads(payload), self.application.bot)
-        except Exception as error:  # nobody can read it: counted like any failure, then parked
-            await self._failed(update_id, error)
-            return _FAILED
+        except Exception as error:  # reading it again would fail again
+            return await self._set_aside(update_id, payload, error)
         now = utcnow()
         async with self.sessions() as session:
             scope = UpdateScope(session=session, key=key, now=now)
@@ -347,6 +348,31 @@ class Processor:
         text = render_text(notice.key, lang, notice.params, self.zone) if notice else ""
         return query.id, text, bool(scope.extra.get("alert"))
 
+    async def _set_aside(self, update_id: int, payload: str, error: BaseException) -> Any:
+        """An update the Telegram library cannot read (a kind or field newer than it, or a
+        malformed one) is set aside at once, with its error for the operator; whoever wrote it
+        in private is told in their language. None once done, like an applied update."""
+        log.warning("update %s cannot be read (%s: %s); set aside", update_id,
+                    type(error).__name__, error)
+        try:
+            async with self.sessions() as session, session.begin():
+                row = await session.get(InboxUpdate, update_id)
+                if row is None or row.processed_at is not None:
+                    return _DONE
+                row.processed_at = utcnow()
+                row.error = f"unreadable: {type(error).__name__}: {error}"[:2000]
+                if row.chat_id is not None and row.chat_id > 0:  # a private chat: a person
+                    person = await person_for_account(session, row.chat_id)
+                    lang = language_of(person, _language_code(payload), self.default_lang)
+                    enqueue(session, row.chat_id, Notice("update.unreadable"), lang=lang)
+        except Exception as again:
+            if self.health.failed(again, "inbox processor") is not None:
+                return _AWAY
+            await self._failed(update_id, again)
+            return _FAILED
+        count("updates_unreadable")
+        return None
+
     async def _answer_callback(self, query_id: str, text: str, alert: bool = False) -> None:
         # Answered right after the commit: the spinner stops and the answer tells the truth.
         # An alert (a refusal in a group) stays on screen until the presser dismisses it.
@@ -390,6 +416,16 @@ _FAILED = object()
 _AWAY = object()  # the database is away: the update waits, its attempts untouched
 _DONE = object()  # applied already (by us before, or by another process)
 _HELD = object()  # another process is applying it right now
+
+
+def _language_code(payload: str) -> str | None:
+    """What the sender's Telegram app speaks, from an update the library could not read."""
+    try:
+        raw = json.loads(payload)
+        return next((part["from"].get("language_code") for part in raw.values()
+                     if isinstance(part, dict) and isinstance(part.get("from"), dict)), None)
+    except (ValueError, AttributeError):
+        return None
 
 
 def _telegram_away(error: BaseException) -> bool:

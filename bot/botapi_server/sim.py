@@ -87,6 +87,16 @@ class SimUser(ChatView):
         await asyncio.sleep(0)
         return msg
 
+    async def send_other(self, fields: dict[str, Any], text: str | None = None) -> SimMessage:
+        """Send a message of a kind with no verb here (a sticker, a voice note, a location, a
+        forward): ``fields`` as the Bot API names them, with ``text`` if it has one."""
+        shown = text or "(" + ", ".join(fields) + ")"
+        msg = (self._post(self, "text", shown, text=text, entities=detect_entities(text),
+                          extra=fields) if text is not None
+               else self._post(self, "text", shown, extra=fields))
+        await asyncio.sleep(0)
+        return msg
+
     async def edit_text(self, message: SimMessage | int, text: str) -> SimMessage:
         """Edit an own text message (the bot gets an edited_message update)."""
         msg = message if isinstance(message, SimMessage) else self.chat.messages[message]

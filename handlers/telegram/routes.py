@@ -41,6 +41,26 @@ async def edited_message(ctx: Ctx) -> None:
     raise DomainError("message.edited")
 
 
+@handler()
+async def forwarded(ctx: Ctx) -> None:
+    """A forwarded report may be someone else's (a colleague's message in a group): counted
+    under the forwarder's name it would pay twice for one piece of work."""
+    raise DomainError("message.forwarded")
+
+
+# What a worker may send that is no report: each is answered, not left in silence.
+SPOKEN = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
+UNSUPPORTED = (SPOKEN | filters.Sticker.ALL | filters.VIDEO | filters.ANIMATION
+               | filters.LOCATION | filters.VENUE | filters.CONTACT | filters.POLL
+               | filters.Dice.ALL | filters.GAME | filters.STORY)
+
+
+@handler()
+async def unsupported(ctx: Ctx) -> None:
+    raise DomainError("message.voice" if SPOKEN.check_update(ctx.update)
+                      else "message.unsupported")
+
+
 @handler(role=None)
 async def unknown_command(ctx: Ctx) -> None:
     raise DomainError("command.unknown" if ctx.person else "start.need_invite")
@@ -79,9 +99,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Every other command of ours sent in a group (the group ones are registered above).
     application.add_handler(CommandHandler(sorted(_commands(application)), groups.private_command,
                                            filters=groups.GROUPS))
+    application.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, forwarded))
     application.add_handler(
         MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.ALL), report.photo))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, report.text))
+    application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, unsupported))
 
     buttons = {
         r"^q:": report.quantity_button,

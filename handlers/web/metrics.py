@@ -34,6 +34,8 @@ KNOWN_COUNTERS = {
     "webhook_attempts_failed": "Outgoing webhook attempts that failed (retried with backoff).",
     "updates_waiting_for_telegram": "Updates put back because Telegram failed a call they "
                                     "needed (getFile): retried, no attempt used up.",
+    "updates_unreadable": "Updates the Telegram library could not read, set aside at once "
+                          "(kept with their error in inbox_update).",
     "database_outages": "Times this process found the database unavailable (locked, full, "
                         "unreachable).",
     "database_errors": "Database operations that failed because the database was unavailable "

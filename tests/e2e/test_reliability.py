@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from domain.models import OperationTask, WorkReport
+from domain.models import InboxUpdate, OperationTask, WorkReport
 from tests import databases
 from tests.e2e.conftest import seed
 from tests.e2e.storage_faults import RECORDED, inbox_failures, start_bot, stop
@@ -51,25 +52,34 @@ async def test_a_redelivered_button_press_is_applied_once(floor, api):
     assert await counts(floor) == (1, 10)
 
 
-async def test_an_update_nobody_can_read_is_parked_and_the_chat_goes_on(floor, api):
-    """A payload the Telegram library cannot parse fails like a handler would: counted,
-    parked after the last attempt with a word to the person, and the chat's next update runs."""
-    from bot.inbox import MAX_ATTEMPTS
-
-    worker = await floor.register(1001, "W01", "Li")
-    unreadable = api.push_update({"message": {
+async def test_an_update_nobody_can_read_is_set_aside_at_once_and_the_chat_goes_on(
+        floor, api, caplog):
+    """A payload the Telegram library cannot parse (malformed, or a kind newer than the library:
+    a poll without the fields Bot API 9.6 made required) would fail the same way every time: it
+    is set aside at once with its error, the person is told in their language, one warning is
+    logged, and the chat's next update runs."""
+    caplog.set_level(logging.WARNING, "bot.inbox")
+    worker = await floor.register(1001, "W01", "Li", lang="en")
+    malformed = api.push_update({"message": {
         "message_id": 999, "date": int(time.time()), "chat": {"id": 1001, "type": "private"},
         "from": worker.to_dict(), "photo": "not a list of sizes"}})
+    old_poll = api.push_update({"message": {
+        "message_id": 1000, "date": int(time.time()), "chat": {"id": 1001, "type": "private"},
+        "from": worker.to_dict(), "poll": {
+            "id": "5", "question": "午饭?", "options": [{"text": "面", "voter_count": 0}],
+            "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+            "type": "regular", "allows_multiple_answers": False}}})
     await worker.send_text("WO-000001 10")
-    told = await worker.wait_message(lambda m: "出了点问题" in (m.text or ""), timeout=15)
-    await worker.wait_message(lambda m: "已记录" in (m.text or ""), timeout=15)
-    assert told.text
+    await worker.wait_message(lambda m: "recorded" in (m.text or "").lower(), timeout=15)
+    told = [m.text for m in worker.messages if "could not read" in (m.text or "")]
+    assert len(told) == 2
     async with floor.bot.sessions() as session:
-        from domain.models import InboxUpdate
-
-        row = await session.get(InboxUpdate, unreadable)
-        assert row.attempts == MAX_ATTEMPTS and row.processed_at is not None
-        assert row.error and row.error.startswith(("ValueError", "TypeError", "AttributeError"))
+        for update_id in (malformed, old_poll):
+            row = await session.get(InboxUpdate, update_id)
+            assert row.attempts == 0 and row.processed_at is not None
+            assert row.error.startswith(("unreadable: ValueError", "unreadable: TypeError",
+                                         "unreadable: AttributeError"))
+    assert caplog.text.count("cannot be read") == 2 and "Traceback" not in caplog.text
     assert await counts(floor) == (1, 10)
 
 

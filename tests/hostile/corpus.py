@@ -45,6 +45,7 @@ class Case:
     expect: str | None = None  # the answer's message key; None: whatever the refusal says
     refused: bool = True  # False: an answer that is no refusal (a question, a tip)
     silent: bool = False  # no answer at all, by design (a group never linked)
+    other: dict | None = None  # a message of another kind: its Bot API fields (with `text`)
     moves: tuple[str, ...] = ()  # conversation tables a question moves on, by design
 
     @property
@@ -255,4 +256,52 @@ FORGED = [
     Case("stranger-press", "stranger", data="q:{draft}:5", expect="auth.unregistered"),
 ]
 
-CASES = [*REPORT_TEXTS, *QUANTITY_ANSWERS, *SPLITS, *EDITS, *FILES, *GROUPS, *FORGED]
+# --- other kinds of message: answered, never left in silence ------------------------------------
+COLLEAGUE = {"id": 424242, "is_bot": False, "first_name": "王芳"}
+FORWARD_DATE = 1_790_000_000
+
+
+def _forward(origin: dict) -> dict:
+    return {"forward_origin": {"date": FORWARD_DATE, **origin}, "forward_date": FORWARD_DATE}
+
+
+PHOTO_SIZES = [{"file_id": "AgACAgForwardedPhoto", "file_unique_id": "AQADforwarded",
+                "width": 1280, "height": 960, "file_size": 181_000}]
+OTHER_KINDS = [
+    *_both("sticker", None, "message.unsupported", other={"sticker": {
+        "file_id": "CAACAgStickerFileId", "file_unique_id": "AgADsticker", "width": 512,
+        "height": 512, "is_animated": False, "is_video": False, "type": "regular",
+        "emoji": "👍"}}),
+    *_both("voice", None, "message.voice", other={"voice": {
+        "file_id": "AwACAgVoiceFileId", "file_unique_id": "AgADvoice", "duration": 4,
+        "mime_type": "audio/ogg"}}),
+    Case("video-note", "zh", other={"video_note": {
+        "file_id": "DQACAgVideoNote", "file_unique_id": "AgADnote", "length": 240,
+        "duration": 3}}, expect="message.voice"),
+    *_both("location", None, "message.unsupported", other={"location": {
+        "latitude": 31.2304, "longitude": 121.4737}}),
+    Case("video", "en", other={"video": {"file_id": "BAACAgVideo", "file_unique_id": "AgADvid",
+                                         "width": 1280, "height": 720, "duration": 9}},
+         expect="message.unsupported"),
+    Case("dice", "zh", other={"dice": {"emoji": "🎲", "value": 6}}, expect="message.unsupported"),
+    Case("contact", "en", other={"contact": {"phone_number": "+8613800000000",
+                                             "first_name": "王芳", "user_id": 424242}},
+         expect="message.unsupported"),
+    Case("stranger-sticker", "stranger", other={"sticker": {
+        "file_id": "CAACAgStickerFileId", "file_unique_id": "AgADsticker", "width": 512,
+        "height": 512, "is_animated": False, "is_video": False, "type": "regular"}},
+         expect="auth.unregistered"),
+    # A forwarded report may be a colleague's: counted again under the forwarder's name.
+    *_both("forwarded-report", "WO-000001 5", "message.forwarded",
+           other=_forward({"type": "user", "sender_user": COLLEAGUE})),
+    Case("forwarded-hidden-user", "zh", text="WO-000001:10 5", expect="message.forwarded",
+         other=_forward({"type": "hidden_user", "sender_user_name": "王芳"})),
+    Case("forwarded-from-channel", "en", text="WO-000001 5", expect="message.forwarded",
+         other=_forward({"type": "channel", "message_id": 7, "chat": {
+             "id": -1001234567890, "type": "channel", "title": "车间通知"}})),
+    Case("forwarded-photo", "zh", expect="message.forwarded",
+         other={"photo": PHOTO_SIZES, **_forward({"type": "user", "sender_user": COLLEAGUE})}),
+]
+
+CASES = [*REPORT_TEXTS, *QUANTITY_ANSWERS, *SPLITS, *EDITS, *FILES, *GROUPS, *FORGED,
+         *OTHER_KINDS]

@@ -99,6 +99,9 @@ async def act(shop: Shop, case: Case, user: SimUser, view: SimUser | SimGroup,
             await (view.send_document(user, data, case.filename, case.mime, caption) if in_group
                    else user.send_document(data, case.filename, case.mime, caption))
         return None
+    if case.other is not None:
+        await user.send_other(case.other, case.text)
+        return None
     assert case.text is not None
     if original is not None:
         await user.edit_text(original, case.text)

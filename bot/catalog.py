@@ -194,6 +194,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "scan.not_image": {"zh": "这个文件不是图片，无法识别。请发送流转卡的照片。",
                        "en": "That file is not an image I can read. Please send a photo of the "
                              "card."},
+    "scan.telegram_gave_up": {"zh": "Telegram 一直没能把这张照片交给我，没有记录。请重新发送照片，或输入卡上的编码和数量。",
+                              "en": "Telegram kept failing to hand this photo over, so nothing "
+                                    "was recorded. Please send the photo again, or type the "
+                                    "card's code and quantity."},
     "scan.too_large": {"zh": "图片太大，无法处理。请发送普通照片。",
                        "en": "That image is too large to process. Please send a normal photo."},
     "scan.file_too_big": {"zh": "文件太大（超过 20 MB）。请发送普通照片。",

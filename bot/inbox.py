@@ -61,6 +61,7 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.get_updates'", catego
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_ATTEMPTS = 5
+TELEGRAM_PATIENCE = 600.0  # seconds a photo may wait for Telegram to hand its file over
 # A chat whose update failed, or is held by another process, is looked at again after this.
 LANE_REST = 0.2
 # Updates that could not be stored for a reason other than the database being away (a bug):
@@ -213,6 +214,7 @@ class Processor:
         self.on_committed = on_committed
         self.lanes = lanes
         self.health = health or DatabaseHealth()
+        self.telegram_patience = TELEGRAM_PATIENCE
         self.wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -300,7 +302,11 @@ class Processor:
         try:
             update = Update.de_json(json.loads(payload), self.application.bot)
         except Exception as error:  # reading it again would fail again
-            return await self._set_aside(update_id, payload, error)
+            log.warning("update %s cannot be read (%s: %s); set aside", update_id,
+                        type(error).__name__, error)
+            count("updates_unreadable")
+            return await self._set_aside(update_id, payload, f"unreadable: {_named(error)}",
+                                         "update.unreadable")
         now = utcnow()
         async with self.sessions() as session:
             scope = UpdateScope(session=session, key=key, now=now)
@@ -334,6 +340,12 @@ class Processor:
                 if self.health.failed(error, "inbox processor") is not None:
                     return _AWAY  # not the update's fault: no attempt used up
                 if _telegram_away(error):  # getFile met a 429, a 5xx or no answer
+                    if await self._waited_too_long(update_id):
+                        log.warning("update %s: Telegram would not hand over its file for %s s "
+                                    "(%s); set aside", update_id, self.telegram_patience, error)
+                        return await self._set_aside(update_id, payload,
+                                                     f"gave up waiting: {_named(error)}",
+                                                     "scan.telegram_gave_up")
                     count("updates_waiting_for_telegram")  # /metrics shows how often
                     log.debug("update %s waits for Telegram (%s)", update_id, error)
                     return _AWAY
@@ -348,30 +360,35 @@ class Processor:
         text = render_text(notice.key, lang, notice.params, self.zone) if notice else ""
         return query.id, text, bool(scope.extra.get("alert"))
 
-    async def _set_aside(self, update_id: int, payload: str, error: BaseException) -> Any:
-        """An update the Telegram library cannot read (a kind or field newer than it, or a
-        malformed one) is set aside at once, with its error for the operator; whoever wrote it
-        in private is told in their language. None once done, like an applied update."""
-        log.warning("update %s cannot be read (%s: %s); set aside", update_id,
-                    type(error).__name__, error)
+    async def _set_aside(self, update_id: int, payload: str, reason: str, key: str) -> Any:
+        """Mark an update done without applying it, `reason` kept for the operator; whoever
+        wrote it in private is told `key` in their language. None once done, like an applied
+        update."""
         try:
             async with self.sessions() as session, session.begin():
                 row = await session.get(InboxUpdate, update_id)
                 if row is None or row.processed_at is not None:
                     return _DONE
-                row.processed_at = utcnow()
-                row.error = f"unreadable: {type(error).__name__}: {error}"[:2000]
+                row.processed_at, row.error = utcnow(), reason[:2000]
                 if row.chat_id is not None and row.chat_id > 0:  # a private chat: a person
                     person = await person_for_account(session, row.chat_id)
                     lang = language_of(person, _language_code(payload), self.default_lang)
-                    enqueue(session, row.chat_id, Notice("update.unreadable"), lang=lang)
+                    enqueue(session, row.chat_id, Notice(key), lang=lang)
         except Exception as again:
             if self.health.failed(again, "inbox processor") is not None:
                 return _AWAY
             await self._failed(update_id, again)
             return _FAILED
-        count("updates_unreadable")
         return None
+
+    async def _waited_too_long(self, update_id: int) -> bool:
+        """A file Telegram has not handed over for `telegram_patience` seconds since the update
+        arrived (one file id it keeps failing, say) no longer holds the chat's later updates."""
+        async with self.sessions() as session:
+            received = await session.scalar(select(InboxUpdate.received_at)
+                                            .where(InboxUpdate.update_id == update_id))
+        return received is not None and \
+            (utcnow() - received).total_seconds() >= self.telegram_patience
 
     async def _answer_callback(self, query_id: str, text: str, alert: bool = False) -> None:
         # Answered right after the commit: the spinner stops and the answer tells the truth.
@@ -416,6 +433,10 @@ _FAILED = object()
 _AWAY = object()  # the database is away: the update waits, its attempts untouched
 _DONE = object()  # applied already (by us before, or by another process)
 _HELD = object()  # another process is applying it right now
+
+
+def _named(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _language_code(payload: str) -> str | None:

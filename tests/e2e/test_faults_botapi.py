@@ -224,3 +224,27 @@ async def test_one_chat_flooded_under_telegrams_own_limits(api, tmp_path):
     finally:
         await gongdan.stop()
         await limited.stop()
+
+
+async def test_a_file_telegram_never_hands_over_stops_holding_the_chat(floor):
+    """getFile failing for good (a server that keeps answering 500 for a file): the photo
+    waits the processor's patience, then is set aside with a word to the worker, and the
+    worker's later report, which waited behind it to keep the chat's order, goes through."""
+    floor.bot.processor.telegram_patience = 2.0
+    worker = await floor.register(1001, "W01", "李明")
+    async with floor.bot.sessions() as session:
+        (card,) = await cards_for(session, ["WO-000001"], None)
+    floor.api.storm(500, None, methods=["getFile"])
+    photo = await worker.send_photo(phone_photo(render_card(card), seed=3, difficulty="easy"),
+                                    caption="5")
+    await worker.send_text("WO-000001 7")
+    await worker.wait_message("已记录", timeout=20)
+    texts = [m.text or "" for m in worker.messages]
+    gave_up = next(i for i, text in enumerate(texts) if "没能把这张照片交给我" in text)
+    assert gave_up < next(i for i, text in enumerate(texts) if "已记录" in text)  # in order
+    async with floor.bot.sessions() as session:
+        reports = (await session.scalars(select(WorkReport.good_qty))).all()
+        row = await session.scalar(select(InboxUpdate).where(
+            InboxUpdate.payload.contains(f'"message_id": {photo.message_id},')))
+    assert reports == [7]
+    assert row.error.startswith("gave up waiting: NetworkError") and row.attempts == 0

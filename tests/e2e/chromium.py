@@ -56,7 +56,8 @@ class Chromium:
         binary = find_chromium()
         if binary is None:
             raise ChromiumMissing("chromium is not installed (scripts/test.sh installs it)")
-        self._profile = tempfile.TemporaryDirectory(prefix="gongdan-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="gongdan-chromium-",
+                                                    ignore_cleanup_errors=True)
         profile = Path(self._profile.name)
         self._process = await asyncio.create_subprocess_exec(
             binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
@@ -99,7 +100,16 @@ class Chromium:
                 self._process.kill()
                 await self._process.wait()
         if self._profile is not None:
-            self._profile.cleanup()
+            await self._remove_profile(Path(self._profile.name))
+
+    async def _remove_profile(self, profile: Path) -> None:
+        """Chromium's helper processes outlive the browser for a moment and may still write
+        into the profile: try again a few times, then leave what is left to the OS's /tmp."""
+        for _ in range(20):
+            shutil.rmtree(profile, ignore_errors=True)
+            if not profile.exists():
+                return
+            await asyncio.sleep(0.1)
 
     async def _read(self) -> None:
         assert self._ws is not None

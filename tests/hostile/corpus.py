@@ -265,13 +265,13 @@ def _forward(origin: dict) -> dict:
     return {"forward_origin": {"date": FORWARD_DATE, **origin}, "forward_date": FORWARD_DATE}
 
 
+STICKER = {"sticker": {"file_id": "CAACAgStickerFileId", "file_unique_id": "AgADsticker",
+                       "width": 512, "height": 512, "is_animated": False, "is_video": False,
+                       "type": "regular", "emoji": "👍"}}
 PHOTO_SIZES = [{"file_id": "AgACAgForwardedPhoto", "file_unique_id": "AQADforwarded",
                 "width": 1280, "height": 960, "file_size": 181_000}]
 OTHER_KINDS = [
-    *_both("sticker", None, "message.unsupported", other={"sticker": {
-        "file_id": "CAACAgStickerFileId", "file_unique_id": "AgADsticker", "width": 512,
-        "height": 512, "is_animated": False, "is_video": False, "type": "regular",
-        "emoji": "👍"}}),
+    *_both("sticker", None, "message.unsupported", other=STICKER),
     *_both("voice", None, "message.voice", other={"voice": {
         "file_id": "AwACAgVoiceFileId", "file_unique_id": "AgADvoice", "duration": 4,
         "mime_type": "audio/ogg"}}),
@@ -287,10 +287,7 @@ OTHER_KINDS = [
     Case("contact", "en", other={"contact": {"phone_number": "+8613800000000",
                                              "first_name": "王芳", "user_id": 424242}},
          expect="message.unsupported"),
-    Case("stranger-sticker", "stranger", other={"sticker": {
-        "file_id": "CAACAgStickerFileId", "file_unique_id": "AgADsticker", "width": 512,
-        "height": 512, "is_animated": False, "is_video": False, "type": "regular"}},
-         expect="auth.unregistered"),
+    Case("stranger-sticker", "stranger", other=STICKER, expect="auth.unregistered"),
     # A forwarded report may be a colleague's: counted again under the forwarder's name.
     *_both("forwarded-report", "WO-000001 5", "message.forwarded",
            other=_forward({"type": "user", "sender_user": COLLEAGUE})),
